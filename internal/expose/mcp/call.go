@@ -1,0 +1,194 @@
+package mcp
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/naftiko-go/naftiko/internal/expose"
+)
+
+// call handles tools/call: decode and validate the arguments, invoke, and
+// turn the outcome into a CallToolResult. Errors an agent can act on are
+// results with isError, never JSON-RPC errors, so the model sees them.
+func (t *tool) call(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+	args, err := decodeArguments(req)
+	if err != nil {
+		return mcp.NewToolResultError(err.Error()), nil
+	}
+	if msg := t.validate(args); msg != "" {
+		return mcp.NewToolResultError(msg), nil
+	}
+	res, err := t.inv.Invoke(ctx, t.adapter, &t.t.Endpoint, expose.Inputs{Values: args})
+	if err != nil {
+		return t.engineError(ctx, err), nil
+	}
+	if res == nil {
+		return t.engineError(ctx, &expose.Error{Kind: expose.KindInternal, Err: fmt.Errorf("invoker returned no result")}), nil
+	}
+	return toolResult(res), nil
+}
+
+// decodeArguments returns the call's arguments as a map, numbers as
+// json.Number (as the REST adapter decodes bodies) when the wire bytes are
+// available, so that large integers reach the upstream intact.
+func decodeArguments(req mcp.CallToolRequest) (map[string]any, error) {
+	if raw := req.Params.RawArguments; len(raw) > 0 {
+		v, err := expose.DecodeJSON(raw)
+		if err != nil {
+			return nil, fmt.Errorf("arguments are not valid JSON: %v", err)
+		}
+		switch m := v.(type) {
+		case nil:
+			return map[string]any{}, nil
+		case map[string]any:
+			return m, nil
+		default:
+			return nil, fmt.Errorf("arguments must be a JSON object, got %s", expose.TypeName(v))
+		}
+	}
+	switch m := req.Params.Arguments.(type) {
+	case nil:
+		return map[string]any{}, nil
+	case map[string]any:
+		return m, nil
+	default:
+		return nil, fmt.Errorf("arguments must be a JSON object, got %T", m)
+	}
+}
+
+// validate checks args against the tool's inputs and returns every problem
+// in one readable message ("" when none). A null optional argument is
+// dropped: agents often send null for "not given".
+func (t *tool) validate(args map[string]any) string {
+	var problems []string
+	known := make([]string, 0, len(t.args))
+	for _, a := range t.args {
+		known = append(known, a.Name)
+	}
+	var unknown []string
+	for name := range args {
+		if !slices.Contains(known, name) {
+			unknown = append(unknown, name)
+		}
+	}
+	slices.Sort(unknown)
+	for _, name := range unknown {
+		if len(known) == 0 {
+			problems = append(problems, fmt.Sprintf("unknown argument %q: this tool takes no arguments", name))
+		} else {
+			problems = append(problems, fmt.Sprintf("unknown argument %q: expected one of %s", name, strings.Join(known, ", ")))
+		}
+	}
+	for _, a := range t.args {
+		v, present := args[a.Name]
+		if present && v == nil && !a.Required {
+			delete(args, a.Name)
+			continue
+		}
+		if !present {
+			if a.Required {
+				problems = append(problems, fmt.Sprintf("argument %q is required (%s)", a.Name, typeOrAny(a.Type)))
+			}
+			continue
+		}
+		if !expose.HasType(v, a.Type) {
+			problems = append(problems, fmt.Sprintf("argument %q must be %s %s, got %s",
+				a.Name, article(a.Type), a.Type, expose.TypeName(v)))
+			continue
+		}
+		if s, ok := v.(string); ok && a.pattern != nil && !a.pattern.MatchString(s) {
+			problems = append(problems, fmt.Sprintf("argument %q must match the pattern %s", a.Name, a.Pattern))
+		}
+	}
+	return strings.Join(problems, "; ")
+}
+
+// typeOrAny names a declared type for messages.
+func typeOrAny(typ string) string {
+	if typ == "" {
+		return "any type"
+	}
+	return typ
+}
+
+// article is "an" before a vowel, else "a".
+func article(word string) string {
+	if word != "" && strings.ContainsRune("aeiou", rune(word[0])) {
+		return "an"
+	}
+	return "a"
+}
+
+// toolResult maps an invocation result to a tool result (SPEC §10).
+func toolResult(res *expose.Result) *mcp.CallToolResult {
+	if res.Status >= 400 {
+		text := fmt.Sprintf("upstream returned HTTP %d", res.Status)
+		if len(res.Body) > 0 {
+			text += ": " + bodyText(res.Body)
+		} else {
+			text += " with no body"
+		}
+		return mcp.NewToolResultError(text)
+	}
+	if len(res.Body) == 0 {
+		// Still JSON, like every other success text, so an agent parses one shape.
+		return mcp.NewToolResultText(fmt.Sprintf(`{"status":%d}`, res.Status))
+	}
+	out := mcp.NewToolResultText(bodyText(res.Body))
+	if obj, ok := res.Value.(map[string]any); ok && res.IsJSON {
+		out.StructuredContent = obj
+	}
+	return out
+}
+
+// bodyText is the body as text; bytes that are not UTF-8 are replaced, since
+// a JSON-RPC string cannot carry them.
+func bodyText(b []byte) string {
+	if utf8.Valid(b) {
+		return string(b)
+	}
+	return strings.ToValidUTF8(string(b), "\uFFFD")
+}
+
+// engineError maps an engine error to an isError result with its detail;
+// internal errors keep their cause out of the answer and in the log.
+func (t *tool) engineError(ctx context.Context, err error) *mcp.CallToolResult {
+	e := expose.AsError(err)
+	level := slog.LevelWarn
+	if e.Kind == expose.KindInput {
+		level = slog.LevelDebug
+	}
+	detail := e.Detail
+	if e.Kind == expose.KindInternal {
+		level = slog.LevelError
+		detail = "internal error: the tool call could not be completed; the error was logged"
+	} else if detail == "" {
+		detail = kindText(e.Kind)
+	}
+	t.log.Log(ctx, level, "tool call failed", logKeyKind, kindText(e.Kind), logKeyError, err.Error())
+	return mcp.NewToolResultError(detail)
+}
+
+// kindText names an error kind for messages and logs.
+func kindText(k expose.Kind) string {
+	switch k {
+	case expose.KindInput:
+		return "invalid input"
+	case expose.KindUnreachable:
+		return "upstream unreachable"
+	case expose.KindTimeout:
+		return "upstream timeout"
+	case expose.KindTooLarge:
+		return "too large"
+	case expose.KindNotSupported:
+		return "not supported yet"
+	default:
+		return "internal error"
+	}
+}

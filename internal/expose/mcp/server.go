@@ -1,0 +1,144 @@
+package mcp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"slices"
+
+	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
+
+	"github.com/naftiko-go/naftiko/internal/expose"
+	"github.com/naftiko-go/naftiko/internal/spec"
+)
+
+// DefaultVersion is the server version announced when Options.Version is empty.
+const DefaultVersion = "dev"
+
+// Log attribute keys.
+const (
+	logKeyComponent = "component"
+	logKeyAdapter   = "adapter"
+	logKeyTool      = "tool"
+	logKeyKind      = "kind"
+	logKeyError     = "error"
+	logKeyOrigin    = "origin"
+)
+
+// Options configure the MCP adapter.
+type Options struct {
+	// Logger receives one line per MCP request and tool call, and failures;
+	// nil discards them.
+	Logger *slog.Logger
+	// Version is the serverInfo version; DefaultVersion when empty.
+	Version string
+	// AllowedOrigins are browser origins (e.g. "https://app.example.com", or a
+	// bare host "app.example.com") allowed besides the server's own host and
+	// loopback; "*" allows every origin.
+	AllowedOrigins []string
+}
+
+// Server is the MCP server of one adapter.
+type Server struct {
+	mcp     *server.MCPServer
+	http    *server.StreamableHTTPServer
+	handler http.Handler
+}
+
+// New builds the MCP server of an MCP adapter: one tool per `tools` entry,
+// each invoking inv. It fails on a tool without a name, on duplicate tool
+// names and on an input schema that cannot be built.
+func New(adapter *spec.Expose, inv expose.Invoker, opts Options) (*Server, error) {
+	if adapter == nil || adapter.MCP == nil {
+		return nil, errors.New("mcp: adapter is not an mcp adapter")
+	}
+	if inv == nil {
+		return nil, errors.New("mcp: invoker is nil")
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	log = log.With(logKeyComponent, "mcp", logKeyAdapter, adapter.Namespace)
+	version := opts.Version
+	if version == "" {
+		version = DefaultVersion
+	}
+
+	tools := make([]server.ServerTool, 0, len(adapter.MCP.Tools))
+	order := map[string]int{}
+	for i, t := range adapter.MCP.Tools {
+		if t == nil {
+			continue
+		}
+		if t.Name == "" {
+			return nil, fmt.Errorf("mcp: %s: tool has no name", t.Path)
+		}
+		if _, dup := order[t.Name]; dup {
+			return nil, fmt.Errorf("mcp: %s: tool %q is declared twice", t.Path, t.Name)
+		}
+		order[t.Name] = i
+		st, err := buildTool(adapter, t, inv, log)
+		if err != nil {
+			return nil, fmt.Errorf("mcp: %s: %w", t.Path, err)
+		}
+		tools = append(tools, st)
+	}
+
+	srvOpts := []server.ServerOption{
+		// The tool set is fixed for the life of the server.
+		server.WithToolCapabilities(false),
+		// Logging first so that it is the outer middleware and sees
+		// recovered panics as errors.
+		server.WithLogger(log),
+		server.WithRecovery(),
+		// mcp-go lists tools sorted by name; the file's order is the
+		// author's, so restore it.
+		server.WithToolFilter(func(_ context.Context, ts []mcp.Tool) []mcp.Tool {
+			slices.SortStableFunc(ts, func(a, b mcp.Tool) int {
+				return rank(order, a.Name) - rank(order, b.Name)
+			})
+			return ts
+		}),
+	}
+	if adapter.Description != "" {
+		srvOpts = append(srvOpts, server.WithInstructions(adapter.Description))
+	}
+	ms := server.NewMCPServer(adapter.Namespace, version, srvOpts...)
+	if len(tools) > 0 {
+		ms.AddTools(tools...)
+	}
+
+	// Stateless: no session to leak or to require (ecosystem notes §1.1);
+	// every tool call is independent, so nothing needs a session.
+	hs := server.NewStreamableHTTPServer(ms,
+		server.WithStateLess(true),
+		server.WithStreamableHTTPLogger(log),
+	)
+	return &Server{
+		mcp:     ms,
+		http:    hs,
+		handler: originGuard(hs, opts.AllowedOrigins, log),
+	}, nil
+}
+
+// rank is a tool's declaration index; unknown names sort last.
+func rank(order map[string]int, name string) int {
+	if i, ok := order[name]; ok {
+		return i
+	}
+	return len(order)
+}
+
+// Handler returns the streamable HTTP handler; the engine mounts it at /mcp.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Shutdown closes the server's sessions (none in stateless mode, kept for a
+// future stateful mode); the listener belongs to the engine, which shuts its
+// own http.Server down.
+func (s *Server) Shutdown(ctx context.Context) error {
+	return s.http.Shutdown(ctx)
+}

@@ -1,0 +1,128 @@
+package rest
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/naftiko-go/naftiko/internal/expose"
+	"github.com/naftiko-go/naftiko/internal/spec"
+)
+
+// seedFile is the first capability we serve.
+const seedFile = "../../../capabilities/logto-organization-invitations.yaml"
+
+// seedREST loads the seed and returns its REST adapter.
+func seedREST(t *testing.T) *spec.Expose {
+	t.Helper()
+	doc, ds := spec.Load(seedFile)
+	require.False(t, ds.HasErrors(), "seed diagnostics: %v", ds)
+	for _, e := range doc.Capability.Exposes {
+		if e.Rest != nil {
+			return e
+		}
+	}
+	require.FailNow(t, "seed has no rest adapter")
+	return nil
+}
+
+// invocation is what the fake invoker received.
+type invocation struct {
+	adapter *spec.Expose
+	ep      *spec.Endpoint
+	in      expose.Inputs
+}
+
+// fakeInvoker records invocations and answers with fn (default: 200 {}).
+type fakeInvoker struct {
+	mu    sync.Mutex
+	calls []invocation
+	fn    func(ep *spec.Endpoint, in expose.Inputs) (*expose.Result, error)
+}
+
+// Invoke records the call and answers.
+func (f *fakeInvoker) Invoke(_ context.Context, adapter *spec.Expose, ep *spec.Endpoint, in expose.Inputs) (*expose.Result, error) {
+	f.mu.Lock()
+	f.calls = append(f.calls, invocation{adapter: adapter, ep: ep, in: in})
+	f.mu.Unlock()
+	if f.fn != nil {
+		return f.fn(ep, in)
+	}
+	return jsonResult(http.StatusOK, `{}`), nil
+}
+
+// recorded returns the invocations so far.
+func (f *fakeInvoker) recorded() []invocation {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]invocation(nil), f.calls...)
+}
+
+// jsonResult is an upstream JSON answer.
+func jsonResult(status int, body string) *expose.Result {
+	var v any
+	if body != "" {
+		v, _ = expose.DecodeJSON([]byte(body))
+	}
+	r := &expose.Result{Status: status, Body: []byte(body), Value: v, IsJSON: body != ""}
+	if body != "" {
+		r.ContentType = "application/json"
+	}
+	return r
+}
+
+// serve starts the adapter on a loopback httptest server.
+func serve(t *testing.T, adapter *spec.Expose, inv expose.Invoker, opts Options) *httptest.Server {
+	t.Helper()
+	h, err := New(adapter, inv, opts)
+	require.NoError(t, err)
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// response is a read HTTP response.
+type response struct {
+	status int
+	header http.Header
+	body   string
+}
+
+// do sends one request; contentType "" sends none.
+func do(t *testing.T, srv *httptest.Server, method, path, contentType, body string, header ...string) response {
+	t.Helper()
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(t.Context(), method, srv.URL+path, rd)
+	require.NoError(t, err)
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Add(header[i], header[i+1])
+	}
+	resp, err := srv.Client().Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	return response{status: resp.StatusCode, header: resp.Header, body: string(b)}
+}
+
+// decodeProblem parses a problem document.
+func decodeProblem(t *testing.T, r response) problem {
+	t.Helper()
+	require.Equal(t, problemContentType, r.header.Get("Content-Type"), "body: %s", r.body)
+	var p problem
+	require.NoError(t, json.Unmarshal([]byte(r.body), &p), r.body)
+	return p
+}
