@@ -1,0 +1,294 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/naftiko-go/naftiko/internal/engine"
+	"github.com/naftiko-go/naftiko/internal/spec"
+)
+
+// Version is the engine version, set at build time with
+// -ldflags "-X github.com/naftiko-go/naftiko/internal/cli.Version=…".
+var Version = "dev"
+
+// Exit codes.
+const (
+	exitOK      = 0
+	exitFailure = 1
+	exitUsage   = 2
+)
+
+// App is the command-line program with its environment made explicit, so
+// tests can run it in-process.
+type App struct {
+	Stdout, Stderr io.Writer
+	// LookupEnv reads the process environment (default os.LookupEnv).
+	LookupEnv func(string) (string, bool)
+	// OnListening, when set, is called once every adapter is bound (tests
+	// use it to learn the ports chosen for --port NS=0).
+	OnListening func([]engine.Listener)
+}
+
+// Main runs the program with the process environment and returns the exit
+// code.
+func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	return (&App{Stdout: stdout, Stderr: stderr}).Run(ctx, args)
+}
+
+const usage = `naftiko runs Naftiko capability files: it serves their REST and MCP adapters
+in front of the upstream HTTP APIs they consume.
+
+Usage:
+  naftiko serve [flags] FILE...      serve every adapter of every file
+  naftiko validate [--strict] FILE... check files without serving them
+  naftiko version                    print the version
+
+Run 'naftiko serve -h' or 'naftiko validate -h' for the flags.
+`
+
+// Run runs the command line args (without the program name).
+func (a *App) Run(ctx context.Context, args []string) int {
+	if a.LookupEnv == nil {
+		a.LookupEnv = os.LookupEnv
+	}
+	if len(args) == 0 {
+		fmt.Fprint(a.Stderr, usage)
+		return exitUsage
+	}
+	switch args[0] {
+	case "serve":
+		return a.serve(ctx, args[1:])
+	case "validate":
+		return a.validate(args[1:])
+	case "version", "--version", "-version":
+		fmt.Fprintf(a.Stdout, "naftiko %s (Naftiko 1.0.0-alpha2)\n", Version)
+		return exitOK
+	case "help", "-h", "--help", "-help":
+		fmt.Fprint(a.Stdout, usage)
+		return exitOK
+	default:
+		fmt.Fprintf(a.Stderr, "naftiko: unknown command %q\n\n%s", args[0], usage)
+		return exitUsage
+	}
+}
+
+func (a *App) validate(args []string) int {
+	fs := flag.NewFlagSet("validate", flag.ContinueOnError)
+	fs.SetOutput(a.Stderr)
+	strict := fs.Bool("strict", false, "treat every warning as an error (schema conformance)")
+	fs.Usage = func() {
+		fmt.Fprintln(a.Stderr, "Usage: naftiko validate [--strict] FILE...\n\nBuilds every file without listening and prints its diagnostics; exits 1 on any error.")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return flagExit(err)
+	}
+	if fs.NArg() == 0 {
+		fs.Usage()
+		return exitUsage
+	}
+	docs, diags := loadAll(fs.Args())
+	if !diags.HasErrors() {
+		_, bd := engine.Build(docs, engine.Options{ValidateOnly: true, LookupEnv: a.LookupEnv, Version: Version})
+		diags = append(diags, bd...)
+	}
+	if *strict {
+		diags = diags.Strict()
+	}
+	for _, d := range diags {
+		fmt.Fprintln(a.Stdout, d.String())
+	}
+	nerr := len(diags.Errors())
+	nwarn := len(diags) - nerr
+	if nerr > 0 {
+		fmt.Fprintf(a.Stdout, "invalid: %d error(s), %d warning(s)\n", nerr, nwarn)
+		return exitFailure
+	}
+	fmt.Fprintf(a.Stdout, "valid: %d file(s), %d warning(s)\n", len(docs), nwarn)
+	return exitOK
+}
+
+// loadAll loads every file, collecting every diagnostic.
+func loadAll(files []string) ([]*spec.Document, spec.Diagnostics) {
+	var docs []*spec.Document
+	var diags spec.Diagnostics
+	for _, f := range files {
+		doc, d := spec.Load(f)
+		diags = append(diags, d...)
+		if doc != nil {
+			docs = append(docs, doc)
+		}
+	}
+	return docs, diags
+}
+
+// serveFlags are the flags of `naftiko serve` (SPEC §11).
+type serveFlags struct {
+	baseURIs    pairs
+	ports       pairs
+	origins     list
+	address     string
+	envFile     string
+	logLevel    string
+	logFormat   string
+	timeout     time.Duration
+	grace       time.Duration
+	maxBody     int64
+	maxUpstream int64
+}
+
+func (a *App) serve(ctx context.Context, args []string) int {
+	var f serveFlags
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(a.Stderr)
+	fs.Var(&f.baseURIs, "base-uri", "`NS=URL`: replace the base URI of consumer NS (repeatable)")
+	fs.Var(&f.ports, "port", "`NS=PORT`: replace the port of adapter NS; 0 picks a free port (repeatable)")
+	fs.StringVar(&f.address, "address", "127.0.0.1", "listen `address` of adapters that declare none (the container uses 0.0.0.0)")
+	fs.StringVar(&f.envFile, "env-file", "", "read KEY=VALUE lines from `FILE` for variables the environment does not set")
+	fs.StringVar(&f.logLevel, "log-level", "info", "log `level`: debug, info, warn, error")
+	fs.StringVar(&f.logFormat, "log-format", "text", "log `format`: text or json")
+	fs.DurationVar(&f.timeout, "timeout", 30*time.Second, "timeout of every upstream call")
+	fs.DurationVar(&f.grace, "shutdown-grace", 30*time.Second, "how long in-flight requests may finish after SIGINT/SIGTERM")
+	fs.Int64Var(&f.maxBody, "max-body-bytes", 1<<20, "largest REST request body accepted")
+	fs.Int64Var(&f.maxUpstream, "max-response-bytes", 16<<20, "largest upstream response accepted")
+	fs.Var(&f.origins, "allow-origin", "`ORIGIN` the MCP adapters accept besides their own host (repeatable; * for any)")
+	fs.Usage = func() {
+		fmt.Fprintln(a.Stderr, "Usage: naftiko serve [flags] FILE...\n\nServes every adapter of every capability file until SIGINT/SIGTERM.\n\nFlags:")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return flagExit(err)
+	}
+	if fs.NArg() == 0 {
+		fs.Usage()
+		return exitUsage
+	}
+	redactor := &redactor{}
+	logger, err := newLogger(a.Stderr, f.logLevel, f.logFormat, redactor)
+	if err != nil {
+		fmt.Fprintf(a.Stderr, "naftiko: %v\n", err)
+		return exitUsage
+	}
+	ports := map[string]int{}
+	for ns, v := range f.ports.m {
+		p, err := strconv.Atoi(v)
+		if err != nil || p < 0 || p > 65535 {
+			fmt.Fprintf(a.Stderr, "naftiko: --port %s=%s: the port must be a number from 0 to 65535\n", ns, v)
+			return exitUsage
+		}
+		ports[ns] = p
+	}
+	lookupEnv := a.LookupEnv
+	if f.envFile != "" {
+		fileEnv, err := readEnvFile(f.envFile)
+		if err != nil {
+			fmt.Fprintf(a.Stderr, "naftiko: --env-file: %v\n", err)
+			return exitFailure
+		}
+		lookupEnv = func(k string) (string, bool) {
+			if v, ok := a.LookupEnv(k); ok {
+				return v, true
+			}
+			v, ok := fileEnv[k]
+			return v, ok
+		}
+	}
+
+	docs, diags := loadAll(fs.Args())
+	var eng *engine.Engine
+	if !diags.HasErrors() {
+		var bd spec.Diagnostics
+		eng, bd = engine.Build(docs, engine.Options{
+			BaseURIs:         f.baseURIs.m,
+			Ports:            ports,
+			Address:          f.address,
+			LookupEnv:        lookupEnv,
+			Logger:           logger,
+			UpstreamTimeout:  f.timeout,
+			ShutdownGrace:    f.grace,
+			MaxBodyBytes:     f.maxBody,
+			MaxResponseBytes: f.maxUpstream,
+			AllowedOrigins:   f.origins.v,
+			Version:          Version,
+		})
+		diags = append(diags, bd...)
+	}
+	printDiagnostics(a.Stderr, logger, f.logFormat, diags)
+	if diags.HasErrors() {
+		if f.logFormat == "json" {
+			logger.Error("not serving", "errors", len(diags.Errors()))
+		} else {
+			fmt.Fprintf(a.Stderr, "naftiko: not serving: %d error(s) above\n", len(diags.Errors()))
+		}
+		return exitFailure
+	}
+	redactor.set(eng.Secrets())
+
+	running, err := eng.Listen()
+	if err != nil {
+		fmt.Fprintf(a.Stderr, "naftiko: %v\n", err)
+		return exitFailure
+	}
+	if a.OnListening != nil {
+		a.OnListening(running.Listeners())
+	}
+	if err := running.Serve(ctx); err != nil {
+		logger.Error("stopped with an error", "error", err.Error())
+		return exitFailure
+	}
+	logger.Info("stopped")
+	return exitOK
+}
+
+// printDiagnostics prints diagnostics as text lines, or as log records when
+// the logs are JSON, so that a JSON log stream stays parseable.
+func printDiagnostics(w io.Writer, logger *slog.Logger, format string, diags spec.Diagnostics) {
+	for _, d := range diags {
+		if format != "json" {
+			fmt.Fprintln(w, d.String())
+			continue
+		}
+		level := slog.LevelWarn
+		if d.Severity == spec.SeverityError {
+			level = slog.LevelError
+		}
+		logger.LogAttrs(context.Background(), level, "diagnostic",
+			slog.String("file", d.Pos.File), slog.Int("line", d.Pos.Line), slog.Int("col", d.Pos.Col),
+			slog.String("path", d.Path), slog.String("summary", d.Summary), slog.String("hint", d.Hint))
+	}
+}
+
+func flagExit(err error) int {
+	if errors.Is(err, flag.ErrHelp) {
+		return exitOK
+	}
+	return exitUsage
+}
+
+// newLogger builds the one logger of the process, writing to w through the
+// redactor.
+func newLogger(w io.Writer, level, format string, r *redactor) (*slog.Logger, error) {
+	var lvl slog.Level
+	if err := lvl.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("--log-level %q: use debug, info, warn or error", level)
+	}
+	opts := &slog.HandlerOptions{Level: lvl}
+	var h slog.Handler
+	switch format {
+	case "text":
+		h = slog.NewTextHandler(w, opts)
+	case "json":
+		h = slog.NewJSONHandler(w, opts)
+	default:
+		return nil, fmt.Errorf("--log-format %q: use text or json", format)
+	}
+	return slog.New(&redactHandler{next: h, r: r}), nil
+}

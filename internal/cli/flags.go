@@ -1,0 +1,80 @@
+package cli
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+)
+
+// pairs is a repeatable NAME=VALUE flag.
+type pairs struct{ m map[string]string }
+
+func (p *pairs) String() string {
+	if p == nil || len(p.m) == 0 {
+		return ""
+	}
+	keys := make([]string, 0, len(p.m))
+	for k := range p.m {
+		keys = append(keys, k+"="+p.m[k])
+	}
+	sort.Strings(keys)
+	return strings.Join(keys, ",")
+}
+
+func (p *pairs) Set(s string) error {
+	name, value, ok := strings.Cut(s, "=")
+	if !ok || name == "" || value == "" {
+		return fmt.Errorf("want NAME=VALUE, got %q", s)
+	}
+	if p.m == nil {
+		p.m = map[string]string{}
+	}
+	if _, dup := p.m[name]; dup {
+		return fmt.Errorf("%s given twice", name)
+	}
+	p.m[name] = value
+	return nil
+}
+
+// list is a repeatable string flag.
+type list struct{ v []string }
+
+func (l *list) String() string { return strings.Join(l.v, ",") }
+
+func (l *list) Set(s string) error {
+	l.v = append(l.v, s)
+	return nil
+}
+
+// readEnvFile reads KEY=VALUE lines: blank lines and # comments are skipped,
+// an `export ` prefix and matching surrounding quotes are removed.
+func readEnvFile(path string) (map[string]string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	env := map[string]string{}
+	sc := bufio.NewScanner(f)
+	for n := 1; sc.Scan(); n++ {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		line = strings.TrimPrefix(line, "export ")
+		k, v, ok := strings.Cut(line, "=")
+		k = strings.TrimSpace(k)
+		if !ok || k == "" {
+			// The line may hold a secret: name the line, never its text.
+			return nil, fmt.Errorf("%s:%d: want KEY=VALUE", path, n)
+		}
+		v = strings.TrimSpace(v)
+		if len(v) >= 2 && (v[0] == '"' || v[0] == '\'') && v[len(v)-1] == v[0] {
+			v = v[1 : len(v)-1]
+		}
+		env[k] = v
+	}
+	return env, sc.Err()
+}

@@ -1,0 +1,92 @@
+package cli
+
+import (
+	"context"
+	"log/slog"
+	"strings"
+	"sync/atomic"
+)
+
+// redactor replaces known secret values (bind values) with a mask. Code is
+// written never to log secrets; this is the safety net for text that comes
+// from elsewhere (an upstream's error message echoing a token, say).
+type redactor struct {
+	repl atomic.Pointer[strings.Replacer]
+}
+
+const mask = "[REDACTED]"
+
+// set installs the secrets to hide. Values shorter than 4 bytes are left
+// alone: masking "1" or "on" everywhere would garble logs and hides nothing.
+func (r *redactor) set(secrets []string) {
+	var args []string
+	for _, s := range secrets {
+		if len(s) >= 4 {
+			args = append(args, s, mask)
+		}
+	}
+	if len(args) == 0 {
+		return
+	}
+	r.repl.Store(strings.NewReplacer(args...))
+}
+
+func (r *redactor) redact(s string) string {
+	if repl := r.repl.Load(); repl != nil {
+		return repl.Replace(s)
+	}
+	return s
+}
+
+// redactHandler redacts the message and every string attribute.
+type redactHandler struct {
+	next slog.Handler
+	r    *redactor
+}
+
+func (h *redactHandler) Enabled(ctx context.Context, l slog.Level) bool {
+	return h.next.Enabled(ctx, l)
+}
+
+func (h *redactHandler) Handle(ctx context.Context, rec slog.Record) error {
+	if h.r.repl.Load() == nil {
+		return h.next.Handle(ctx, rec)
+	}
+	out := slog.NewRecord(rec.Time, rec.Level, h.r.redact(rec.Message), rec.PC)
+	rec.Attrs(func(a slog.Attr) bool {
+		out.AddAttrs(h.redactAttr(a))
+		return true
+	})
+	return h.next.Handle(ctx, out)
+}
+
+func (h *redactHandler) redactAttr(a slog.Attr) slog.Attr {
+	switch a.Value.Kind() {
+	case slog.KindString:
+		return slog.String(a.Key, h.r.redact(a.Value.String()))
+	case slog.KindGroup:
+		attrs := a.Value.Group()
+		out := make([]any, len(attrs))
+		for i, g := range attrs {
+			out[i] = h.redactAttr(g)
+		}
+		return slog.Group(a.Key, out...)
+	case slog.KindAny:
+		if err, ok := a.Value.Any().(error); ok {
+			return slog.String(a.Key, h.r.redact(err.Error()))
+		}
+	}
+	return a
+}
+
+func (h *redactHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
+	red := make([]slog.Attr, len(attrs))
+	for i, a := range attrs {
+		red[i] = h.redactAttr(a)
+	}
+	return &redactHandler{next: h.next.WithAttrs(red), r: h.r}
+}
+
+func (h *redactHandler) WithGroup(name string) slog.Handler {
+	return &redactHandler{next: h.next.WithGroup(name), r: h.r}
+}
