@@ -146,13 +146,20 @@ func (l *loader) resolveImports(doc *Document) {
 			l.diags.Errorf(loc, "", "import %q: source file %s cannot be loaded", c.Import, src)
 			continue
 		}
-		if len(idoc.Consumes) == 0 {
+		sources := idoc.Consumes
+		if len(sources) == 0 && idoc.Capability != nil && len(idoc.Capability.Consumes) > 0 {
+			// A whole capability used as a shared file: its consumers are
+			// what the import means.
+			l.diags.Warnf(loc, "move the consumers to a root \"consumes\"", "import %q: source file %s has no root \"consumes\"; its capability's consumers are read", c.Import, src)
+			sources = idoc.Capability.Consumes
+		}
+		if len(sources) == 0 {
 			l.diags.Errorf(loc, "", "import %q: source file %s has no root \"consumes\"", c.Import, src)
 			continue
 		}
 		var found *Consumer
 		var names []string
-		for _, ic := range idoc.Consumes {
+		for _, ic := range sources {
 			names = append(names, ic.Namespace)
 			if ic.Namespace == c.Import && found == nil {
 				found = ic

@@ -200,6 +200,11 @@ type Auth struct {
 	Audience               string
 	TokenEndpoint          string
 	TokenValidation        string
+
+	// oauth2 on a consumer (an engine extension, client-credentials grant):
+	// templates rendered against the binds.
+	ClientID     string
+	ClientSecret string
 }
 
 // Expose is an exposing adapter. Exactly one of Rest, MCP, Skill, Control is

@@ -23,6 +23,7 @@ var (
 	rawFormats      = []string{"json", "xml", "avro", "protobuf", "csv", "tsv", "psv", "yaml", "html", "markdown"}
 	bodyTypes       = []string{"json", "text", "xml", "sparql", "formUrlEncoded", "multipartForm"}
 	authTypes       = []string{"basic", "apikey", "bearer", "digest", "oauth2"}
+	bodyAliases     = map[string]string{"form": "formUrlEncoded", "urlencoded": "formUrlEncoded", "form-urlencoded": "formUrlEncoded", "multipart": "multipartForm", "raw": "text", "plain": "text"}
 	adapterTypes    = []string{"rest", "mcp", "skill", "control"}
 	stepTypes       = []string{"call", "lookup", "script"}
 	scriptLanguages = []string{"javascript", "python", "groovy"}
@@ -92,14 +93,42 @@ func (l *loader) document(n *yaml.Node) *Document {
 		return doc
 	}
 	if k, ok := o.keyNodes["ikanos"]; ok {
-		l.errorf(k, "ikanos", "this engine reads `naftiko: "+Dialect+"` documents", "the Ikanos dialect (root key \"ikanos\") is not supported yet")
+		l.errorf(k, "ikanos", "this engine reads `naftiko: "+Dialect+"` documents", "not supported yet: the Ikanos dialect (root key \"ikanos\")")
+		l.stop = true
+		return doc
+	}
+	if !o.has("naftiko") && !o.has("capability") && !o.has("consumes") {
+		// OpenAPI documents, bind files and other YAML next to capabilities.
+		hint := "a capability starts with `naftiko: " + Dialect + "`"
+		switch {
+		case o.has("openapi"), o.has("swagger"):
+			hint = "it looks like an OpenAPI document; a capability consumes the API it describes"
+		case o.has("asyncapi"):
+			hint = "it looks like an AsyncAPI document"
+		}
+		l.errorf(n, "", hint, "not a Naftiko document: no `naftiko` key")
+		l.stop = true
+		return doc
+	}
+	if v := resolve(o.vals["naftiko"]); v != nil && v.Kind == yaml.MappingNode {
+		// An early sandbox-catalog format (`naftiko: {schema: …}` with
+		// `ports`), not a capability.
+		o.raw("naftiko")
+		l.errorf(v, "naftiko", "a capability starts with `naftiko: "+Dialect+"`", "not a Naftiko capability: \"naftiko\" is a map, not a version (an early catalog format)")
 		l.stop = true
 		return doc
 	}
 	if v, ok := o.str("naftiko"); ok {
 		doc.Naftiko = v
-		if v != Dialect {
-			l.warnf(o.vals["naftiko"], "naftiko", "", "naftiko version %q is read as %s; its shape may differ", v, Dialect)
+		switch versionKind(v) {
+		case versionLater:
+			l.errorf(o.vals["naftiko"], "naftiko", "this engine reads naftiko 0.2 to "+Dialect, "not supported yet: naftiko version %q (a later dialect)", v)
+			l.stop = true
+			return doc
+		case versionEarlier:
+			l.warnf(o.vals["naftiko"], "naftiko", "", "naftiko version %q is read as %s; its shape is close enough", v, Dialect)
+		case versionUnknown:
+			l.warnf(o.vals["naftiko"], "naftiko", "", "unknown naftiko version %q is read as %s; its shape may differ", v, Dialect)
 		}
 	} else if !o.has("naftiko") {
 		l.errorf(n, "", "a capability starts with `naftiko: "+Dialect+"`", "missing root key \"naftiko\"")
@@ -110,6 +139,7 @@ func (l *loader) document(n *yaml.Node) *Document {
 		l.warnf(n, "", "add info.label and info.description", "missing \"info\" (required by the alpha2 schema)")
 	}
 	doc.Binds = l.binds(o.list("binds"), "binds")
+	doc.Binds = append(doc.Binds, l.externalRefs(o)...)
 	doc.Consumes = l.consumers(o.list("consumes"), "consumes")
 	if v := o.raw("capability"); v != nil {
 		doc.Capability = l.capability(v, "capability")
@@ -127,7 +157,18 @@ func (l *loader) info(n *yaml.Node, path string) *Info {
 		return nil
 	}
 	in := &Info{Loc: l.loc(o.node, path)}
-	in.Label = o.required("label", false)
+	if !o.has("label") {
+		for _, k := range []string{"title", "name"} {
+			if v, ok := o.str(k); ok && v != "" {
+				l.warnf(o.keyNodes[k], o.sub(k), "write info.label", "info.%s is read as info.label", k)
+				in.Label = v
+				break
+			}
+		}
+	}
+	if in.Label == "" {
+		in.Label = o.required("label", false)
+	}
 	in.Description = o.required("description", false)
 	in.Tags = o.strs("tags")
 	in.Created = o.s("created")
@@ -253,10 +294,24 @@ func (l *loader) consumer(n *yaml.Node, path string) *Consumer {
 	c.Namespace = o.required("namespace", true)
 	o.identifier("namespace", c.Namespace)
 	c.Description = o.s("description")
-	c.BaseURI = o.required("baseUri", true)
+	c.BaseURI, _ = o.str("baseUri")
+	if bv := resolve(o.vals["baseUri"]); strings.TrimSpace(c.BaseURI) == "" && (bv == nil || bv.Kind == yaml.ScalarNode) {
+		// Generated files leave it for the user: `validate` can check the
+		// rest, `serve` asks for --base-uri.
+		at := o.node
+		if k, ok := o.keyNodes["baseUri"]; ok {
+			at = k
+		}
+		l.warnf(at, o.sub("baseUri"), "pass --base-uri "+c.Namespace+"=URL to serve it", "consumer %q has no base URI", c.Namespace)
+	}
 	c.InputParameters = l.consumedParams(o.list("inputParameters"), o.sub("inputParameters"))
 	if a := o.raw("authentication"); a != nil {
-		c.Authentication = l.auth(a, o.sub("authentication"))
+		if hs, ok := l.apikeyHeaders(a, o.sub("authentication")); ok {
+			// Several API-key headers: they are headers of every request.
+			c.InputParameters = append(c.InputParameters, hs...)
+		} else {
+			c.Authentication = l.auth(a, o.sub("authentication"))
+		}
 	}
 	for i, r := range o.list("resources") {
 		if res := l.consumedResource(r, indexPath(o.sub("resources"), i)); res != nil {
@@ -336,7 +391,16 @@ func (l *loader) consumedOperation(n *yaml.Node, path string) *ConsumedOperation
 		out.Name = oo.required("name", false)
 		out.Type = oo.required("type", false)
 		oo.enum("type", out.Type, outputTypes)
-		out.Value = oo.required("value", true)
+		if p, ok := oo.str("path"); ok && !oo.has("value") {
+			l.warnf(oo.keyNodes["path"], oo.sub("path"), "write value", "\"path\" of a consumed output parameter is read as \"value\"")
+			out.Value = p
+		} else {
+			out.Value = oo.required("value", true)
+		}
+		if oo.has("in") {
+			oo.raw("in")
+			oo.extension("in", "it is ignored")
+		}
 		if out.Value != "" {
 			l.jsonPath(oo.vals["value"], oo.sub("value"), out.Value)
 		}
@@ -399,6 +463,10 @@ func (l *loader) requestBody(n *yaml.Node, path string) *RequestBody {
 		return nil
 	}
 	b.Type = o.required("type", true)
+	if alias, ok := bodyAliases[b.Type]; ok {
+		l.warnf(o.vals["type"], o.sub("type"), fmt.Sprintf("write %q", alias), "request body type %q is read as %q", b.Type, alias)
+		b.Type = alias
+	}
 	o.enum("type", b.Type, bodyTypes)
 	d := o.raw("data")
 	if d == nil {
@@ -488,7 +556,18 @@ func (l *loader) auth(n *yaml.Node, path string) *Auth {
 		l.warnf(o.vals["type"], o.sub("type"), fmt.Sprintf("write %q", lower), "authentication type %q is read as %q", a.Type, lower)
 		a.Type = lower
 	}
-	o.enum("type", a.Type, authTypes)
+	if a.Type == "header" && (o.has("header") || o.has("name") || o.has("key")) {
+		// `type: header` with a header name and a value is an API key.
+		l.warnf(o.vals["type"], o.sub("type"), "write `type: apikey` with key, value and `placement: header`", "authentication type \"header\" is read as \"apikey\" in a header")
+		a.Type, a.Placement = "apikey", "header"
+	}
+	if a.Type != "" && !oneOf(a.Type, authTypes) {
+		// oauth1, aws-sig-v4, hmac, certificate…: a signing scheme the
+		// engine does not implement. Sending the calls unsigned would not
+		// be what the author wrote.
+		l.errorf(o.vals["type"], o.sub("type"), "implemented: "+strings.Join(authTypes, ", "), "not supported yet: %s authentication", a.Type)
+		return nil
+	}
 	tpl := func(key string) string {
 		s := o.s(key)
 		l.template(o.vals[key], o.sub(key), s)
@@ -501,21 +580,60 @@ func (l *loader) auth(n *yaml.Node, path string) *Auth {
 	case "apikey":
 		a.Key = tpl("key")
 		a.Value = tpl("value")
-		a.Placement = o.s("placement")
+		if p := o.s("placement"); p != "" || a.Placement == "" {
+			a.Placement = p
+		}
+		// The OpenAPI spelling (`in`, `name`) and `header: X-Key` with a
+		// `token`: the intent is plain.
+		alias := func(from, to string, dst *string) {
+			if v, ok := o.str(from); ok && *dst == "" {
+				l.warnf(o.keyNodes[from], o.sub(from), "write "+to, "apikey %q is read as %q", from, to)
+				l.template(o.vals[from], o.sub(from), v)
+				*dst = v
+			}
+		}
+		alias("in", "placement", &a.Placement)
+		alias("name", "key", &a.Key)
+		alias("token", "value", &a.Value)
+		if v, ok := o.str("header"); ok && a.Key == "" {
+			l.warnf(o.keyNodes["header"], o.sub("header"), "write key and `placement: header`", "apikey \"header\" is read as the key of a header")
+			a.Key = v
+			if a.Placement == "" {
+				a.Placement = "header"
+			}
+		}
+		a.Placement = strings.ToLower(a.Placement)
 		o.enum("placement", a.Placement, []string{"header", "query"})
 	case "bearer":
 		a.Token = tpl("token")
 	case "oauth2":
-		a.AuthorizationServerURI = o.required("authorizationServerUri", true)
+		a.TokenEndpoint = o.s("tokenEndpoint")
+		// With a token endpoint the engine can do without the issuer.
+		a.AuthorizationServerURI = o.required("authorizationServerUri", a.TokenEndpoint == "")
 		a.Resource = o.required("resource", true)
 		a.Scopes = o.strs("scopes")
 		a.Audience = o.s("audience")
-		a.TokenEndpoint = o.s("tokenEndpoint")
 		a.TokenValidation = o.s("tokenValidation")
 		o.enum("tokenValidation", a.TokenValidation, []string{"jwks", "introspection"})
+		// Client credentials towards an upstream (an engine extension); the
+		// snake_case spellings of RFC 6749 are read too.
+		a.ClientID = l.authExtension(o, tpl, "clientId", "client_id")
+		a.ClientSecret = l.authExtension(o, tpl, "clientSecret", "client_secret")
 	}
 	o.done()
 	return a
+}
+
+// authExtension reads an oauth2 key that the alpha2 schema does not have,
+// under its camelCase name or its RFC 6749 spelling, with a warning.
+func (l *loader) authExtension(o *obj, tpl func(string) string, key, alt string) string {
+	v := tpl(key)
+	o.extension(key, "the engine uses it for the client-credentials grant")
+	if v == "" {
+		v = tpl(alt)
+		o.extension(alt, "the engine reads it as "+key)
+	}
+	return v
 }
 
 // ---------------------------------------------------------------- exposes
@@ -527,6 +645,11 @@ func (l *loader) expose(n *yaml.Node, path string) *Expose {
 	}
 	a := &Expose{Loc: l.loc(o.node, path)}
 	a.Type = o.s("type")
+	if a.Type == "api" {
+		// naftiko 0.3/0.4 called the REST adapter `api`.
+		l.warnf(o.vals["type"], o.sub("type"), "write `type: rest`", "adapter type \"api\" is read as \"rest\"")
+		a.Type = "rest"
+	}
 	if a.Type == "" {
 		l.errorf(o.node, path, "allowed types: "+strings.Join(adapterTypes, ", "), "adapter is missing \"type\"")
 		return nil
@@ -590,6 +713,10 @@ func (l *loader) expose(n *yaml.Node, path string) *Expose {
 		if m := o.raw("observability"); m != nil {
 			a.Control.Observability = l.observability(m, o.sub("observability"))
 		}
+	}
+	if needPort && !o.has("port") && a.MCP != nil && !o.has("transport") {
+		l.warnf(o.node, path, "add `port: <number>`, or pass --port "+a.Namespace+"=PORT", "mcp adapter has neither \"port\" nor \"transport\"; it serves HTTP on a free port (logged at start)")
+		needPort = false
 	}
 	if needPort && !o.has("port") {
 		l.errorf(o.node, path, "add `port: <number>`", "%s is missing \"port\"", o.what)
@@ -1162,4 +1289,101 @@ func (l *loader) aggregate(n *yaml.Node, path string) *Aggregate {
 	}
 	o.done()
 	return ag
+}
+
+// apikeyHeaders reads an apikey authentication written as a map of headers
+// (`headers: {DD-API-KEY: …, DD-APPLICATION-KEY: …}`) as header parameters
+// of the consumer; ok is false for any other authentication.
+func (l *loader) apikeyHeaders(n *yaml.Node, path string) ([]*ConsumedParam, bool) {
+	n = resolve(n)
+	if n == nil || n.Kind != yaml.MappingNode {
+		return nil, false
+	}
+	o := l.object(n, path, "authentication")
+	hn := resolve(o.vals["headers"])
+	if t := resolve(o.vals["type"]); t == nil || !strings.EqualFold(t.Value, "apikey") || hn == nil || hn.Kind != yaml.MappingNode {
+		return nil, false
+	}
+	o.s("type")
+	l.warnf(o.keyNodes["headers"], o.sub("headers"), "declare them as consumer inputParameters with `in: header`", "apikey \"headers\" are read as headers sent with every request")
+	ho := l.object(o.raw("headers"), o.sub("headers"), "apikey headers")
+	var out []*ConsumedParam
+	for _, k := range ho.keys {
+		v, ok := ho.str(k.Value)
+		if !ok {
+			continue
+		}
+		l.template(ho.vals[k.Value], ho.sub(k.Value), v)
+		out = append(out, &ConsumedParam{Loc: l.loc(k, ho.sub(k.Value)), Name: k.Value, In: "header", Value: v, HasValue: true})
+	}
+	o.done()
+	return out, true
+}
+
+// externalRefs reads the `externalRefs` of naftiko 0.4/0.5 — what alpha2
+// calls binds: `keys` read from the environment, or from a file `uri`.
+func (l *loader) externalRefs(o *obj) []*Bind {
+	items := o.list("externalRefs")
+	if len(items) == 0 {
+		return nil
+	}
+	l.warnf(o.keyNodes["externalRefs"], "externalRefs", "write binds (namespace, keys)", "\"externalRefs\" is read as \"binds\"")
+	var out []*Bind
+	for i, n := range items {
+		p := indexPath("externalRefs", i)
+		ro := l.object(n, p, "external reference")
+		if ro == nil {
+			continue
+		}
+		b := &Bind{Loc: l.loc(ro.node, p)}
+		b.Namespace = ro.s("name")
+		b.Description = ro.s("description")
+		b.Location = ro.s("uri")
+		ro.s("type")
+		ro.s("resolution")
+		if k := ro.raw("keys"); k != nil {
+			if ko := l.object(k, ro.sub("keys"), "external reference keys"); ko != nil {
+				for _, kn := range ko.keys {
+					if v, ok := ko.str(kn.Value); ok {
+						b.Keys = append(b.Keys, &BindKey{Loc: l.loc(kn, ko.sub(kn.Value)), Variable: kn.Value, Source: v})
+					}
+				}
+			}
+		}
+		ro.done()
+		out = append(out, b)
+	}
+	return out
+}
+
+// versionClass says how a `naftiko:` version relates to the dialect read.
+type versionClass int
+
+const (
+	versionCurrent versionClass = iota
+	versionEarlier              // 0.2 … 1.0.0-alpha1: read with a warning
+	versionLater                // 1.0.0-alpha3 and later: rejected
+	versionUnknown
+)
+
+var alphaVersion = regexp.MustCompile(`^1\.0\.0-alpha(\d+)$`)
+
+func versionKind(v string) versionClass {
+	v = strings.TrimSpace(v)
+	switch {
+	case v == Dialect:
+		return versionCurrent
+	case strings.HasPrefix(v, "0."):
+		return versionEarlier
+	}
+	if m := alphaVersion.FindStringSubmatch(v); m != nil {
+		if m[1] == "1" {
+			return versionEarlier
+		}
+		return versionLater
+	}
+	if strings.HasPrefix(v, "1.") || strings.HasPrefix(v, "2.") {
+		return versionLater
+	}
+	return versionUnknown
 }
