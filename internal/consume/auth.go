@@ -10,17 +10,31 @@ import (
 	"github.com/naftiko-go/naftiko/internal/spec"
 )
 
-// auth is a compiled consumer authentication block.
+// auth is a compiled consumer authentication block. Digest and OAuth 2 keep
+// state shared by every call of the client (the last digest challenge, the
+// cached access token).
 type auth struct {
-	kind       string // bearer, apikey, basic
+	kind       string // bearer, apikey, basic, digest, oauth2
 	token      *expr.Template
 	key, value *expr.Template
 	inQuery    bool
 	user, pass *expr.Template
+	digest     *digestState
+	oauth      *tokenSource
 }
 
-// compileAuth compiles a consumer's authentication; nil means none.
-func compileAuth(a *spec.Auth) (*auth, error) {
+// callAuth is what one call carries from apply to the send step.
+type callAuth struct {
+	// secrets are the rendered credential values, scrubbed from messages.
+	secrets []string
+	// digestUser and digestPass answer a Digest challenge (digest only).
+	digestUser, digestPass string
+}
+
+// compileAuth compiles a consumer's authentication; nil means none. vars are
+// the binds (OAuth 2 client credentials are rendered against them only, so
+// that a caller can never choose the credentials of a shared token).
+func compileAuth(a *spec.Auth, vars map[string]any) (*auth, error) {
 	if a == nil || a.Type == "" {
 		return nil, nil
 	}
@@ -50,14 +64,15 @@ func compileAuth(a *spec.Auth) (*auth, error) {
 		if c.key, err = parse("key", a.Key); err == nil {
 			c.value, err = parse("value", a.Value)
 		}
-	case "basic":
+	case "basic", "digest":
 		if c.user, err = parse("username", a.Username); err == nil {
 			c.pass, err = parse("password", a.Password)
 		}
-	case "digest":
-		return nil, fmt.Errorf("%w: digest authentication", ErrNotSupported)
+		if c.kind == "digest" {
+			c.digest = &digestState{}
+		}
 	case "oauth2":
-		return nil, fmt.Errorf("%w: oauth2 authentication of an upstream", ErrNotSupported)
+		c.oauth, err = newTokenSource(a, vars)
 	default:
 		return nil, fmt.Errorf("%w: authentication type %q", ErrNotSupported, a.Type)
 	}
@@ -67,10 +82,16 @@ func compileAuth(a *spec.Auth) (*auth, error) {
 	return c, nil
 }
 
-// apply puts the credentials on the request. It returns the rendered secret
-// values (to scrub from error messages) and an error naming the variables
-// when a credential renders empty — never the value.
-func (a *auth) apply(r *request, scope map[string]any) (secrets []string, err error) {
+// apply puts the credentials on the request (digest and OAuth 2 do it in the
+// send step). It returns the rendered secret values (to scrub from error
+// messages) and an error naming the variables when a credential renders
+// empty — never the value.
+func (a *auth) apply(r *request, scope map[string]any) (callAuth, error) {
+	secrets, user, pass, err := a.render(r, scope)
+	return callAuth{secrets: secrets, digestUser: user, digestPass: pass}, err
+}
+
+func (a *auth) render(r *request, scope map[string]any) (secrets []string, user, pass string, err error) {
 	render := func(field string, t *expr.Template) (string, error) {
 		s := t.Render(scope)
 		if strings.TrimSpace(s) == "" {
@@ -82,41 +103,44 @@ func (a *auth) apply(r *request, scope map[string]any) (secrets []string, err er
 	case "bearer":
 		tok, err := render("token", a.token)
 		if err != nil {
-			return nil, err
+			return nil, "", "", err
 		}
 		if !validHeaderValue(tok) {
-			return nil, fmt.Errorf("bearer token contains a control character")
+			return nil, "", "", fmt.Errorf("bearer token contains a control character")
 		}
 		r.header.Set("Authorization", "Bearer "+tok)
-		return []string{tok}, nil
+		return []string{tok}, "", "", nil
 	case "apikey":
 		key, err := render("key", a.key)
 		if err != nil {
-			return nil, err
+			return nil, "", "", err
 		}
 		val, err := render("value", a.value)
 		if err != nil {
-			return nil, err
+			return nil, "", "", err
 		}
 		if a.inQuery {
 			r.query = append(r.query, url.QueryEscape(key)+"="+url.QueryEscape(val))
-			return []string{val}, nil
+			return []string{val}, "", "", nil
 		}
 		if !validHeaderName(key) || !validHeaderValue(val) {
-			return nil, fmt.Errorf("apikey header name or value contains an invalid character")
+			return nil, "", "", fmt.Errorf("apikey header name or value contains an invalid character")
 		}
 		r.header.Set(key, val)
-		return []string{val}, nil
-	case "basic":
+		return []string{val}, "", "", nil
+	case "basic", "digest":
 		user, err := render("username", a.user)
 		if err != nil {
-			return nil, err
+			return nil, "", "", err
 		}
 		pass := a.pass.Render(scope)
+		if a.kind == "digest" {
+			return []string{pass}, user, pass, nil
+		}
 		r.basicUser, r.basicPass, r.hasBasic = user, pass, true
-		return []string{pass}, nil
+		return []string{pass}, "", "", nil
 	}
-	return nil, nil
+	return nil, "", "", nil
 }
 
 // emptyCredential explains an empty credential by the variables its

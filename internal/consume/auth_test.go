@@ -54,19 +54,23 @@ func TestAuthentication(t *testing.T) {
 	}
 }
 
-func TestAuthenticationNotSupported(t *testing.T) {
+func TestAuthenticationConfigErrors(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
+		name string
 		auth *spec.Auth
 		want string
 	}{
-		{&spec.Auth{Type: "digest", Username: "u", Password: "p"}, `consumer "test-api": not supported yet: digest authentication`},
-		{&spec.Auth{Type: "oauth2", AuthorizationServerURI: "https://as"}, `consumer "test-api": not supported yet: oauth2 authentication of an upstream`},
-		{&spec.Auth{Type: "apikey", Key: "k", Value: "v", Placement: "cookie"}, `consumer "test-api": authentication placement "cookie": want header or query`},
-		{&spec.Auth{Type: "apikey", Value: "v"}, `consumer "test-api": apikey authentication has no key`},
+		{"oauth2 without token endpoint", &spec.Auth{Type: "oauth2", AuthorizationServerURI: "https://as"},
+			`consumer "test-api": oauth2 authentication of an upstream needs tokenEndpoint (the client-credentials grant)`},
+		{"oauth2 without client", &spec.Auth{Type: "oauth2", TokenEndpoint: "https://as/token", ClientID: "{{ID}}"},
+			`consumer "test-api": oauth2 authentication of an upstream needs clientId and clientSecret`},
+		{"apikey cookie", &spec.Auth{Type: "apikey", Key: "k", Value: "v", Placement: "cookie"}, `consumer "test-api": authentication placement "cookie": want header or query`},
+		{"apikey without key", &spec.Auth{Type: "apikey", Value: "v"}, `consumer "test-api": apikey authentication has no key`},
+		{"unknown type", &spec.Auth{Type: "hawk"}, `consumer "test-api": not supported yet: authentication type "hawk"`},
 	}
 	for _, tt := range tests {
-		t.Run(tt.auth.Type, func(t *testing.T) {
+		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			c := simpleConsumer("http://127.0.0.1:1", "/p", &spec.ConsumedOperation{})
 			c.Authentication = tt.auth

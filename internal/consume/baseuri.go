@@ -4,16 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"regexp"
 	"strings"
 
 	"github.com/naftiko-go/naftiko/internal/expr"
+	"github.com/naftiko-go/naftiko/internal/spec"
 )
-
-// bracketPlaceholder matches the bracket placeholders of generated files,
-// `[tenant_id]`. An IPv6 literal (`[::1]`) never matches: it is not an
-// identifier.
-var bracketPlaceholder = regexp.MustCompile(`\[([A-Za-z_][A-Za-z0-9_]*)\]`)
 
 // resolveBaseURI substitutes the placeholders of a base URI (SPEC §4) and
 // parses the result. It returns a *BaseURIError listing every unresolved
@@ -50,24 +45,28 @@ func resolveBaseURI(ns, raw string, vars map[string]any, lookupEnv func(string) 
 		}
 	}
 
-	s = bracketPlaceholder.ReplaceAllStringFunc(s, func(m string) string {
-		name := m[1 : len(m)-1]
-		upper := strings.ToUpper(name)
-		for _, k := range []string{name, upper} {
+	// [tenant_id], {subdomain}, ${VAR}: a bind of that name (as written or
+	// upper-cased), else environment variable spec.EnvVarName(name).
+	s = spec.ReplacePlaceholders(s, func(p spec.Placeholder) (string, bool) {
+		for _, k := range []string{p.Name, strings.ToUpper(p.Name), p.EnvVar} {
 			if v, ok := lookup(vars, k); ok {
 				if t := text(v); t != "" {
-					return t
+					return t, true
 				}
 			}
 		}
-		if v, ok := lookupEnv(upper); ok && v != "" {
-			return v
+		if v, ok := lookupEnv(p.EnvVar); ok && v != "" {
+			return v, true
 		}
-		missing = append(missing, m)
-		envs = append(envs, upper)
-		return m
+		missing = append(missing, p.Text)
+		envs = append(envs, p.EnvVar)
+		return "", false
 	})
 
+	if strings.TrimSpace(raw) == "" {
+		// Generated files leave the base URI empty for the user to fill in.
+		return nil, &BaseURIError{Namespace: ns, BaseURI: raw}
+	}
 	if len(missing) > 0 {
 		return nil, &BaseURIError{Namespace: ns, BaseURI: raw, Placeholders: missing, EnvVars: envs}
 	}

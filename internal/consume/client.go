@@ -48,6 +48,9 @@ type Options struct {
 	HTTPClient *http.Client
 	// UserAgent is sent as User-Agent. Default "naftiko-go".
 	UserAgent string
+	// Retry says which failed calls are sent again (retry.go). Nil means
+	// DefaultRetry: one retry of an idempotent call whose connection failed.
+	Retry *RetryPolicy
 }
 
 // Client calls the operations of one consumed namespace. It is safe for
@@ -63,6 +66,7 @@ type Client struct {
 	maxBytes  int64
 	http      *http.Client
 	userAgent string
+	retry     RetryPolicy
 	params    []param // consumer-level
 	auth      *auth
 	ops       map[*spec.ConsumedOperation]*operation
@@ -154,6 +158,7 @@ func New(c *spec.Consumer, opts Options) (*Client, error) {
 		cl.userAgent = DefaultUserAgent
 	}
 	cl.secrets = collectSecrets(cl.vars)
+	cl.retry = opts.Retry.normalize()
 
 	rawBase := c.BaseURI
 	if opts.BaseURI != "" {
@@ -173,7 +178,7 @@ func New(c *spec.Consumer, opts Options) (*Client, error) {
 	if cl.params, err = compileParams(c.InputParameters); err != nil {
 		return nil, cfgErr("", err)
 	}
-	if cl.auth, err = compileAuth(c.Authentication); err != nil {
+	if cl.auth, err = compileAuth(c.Authentication, cl.vars); err != nil {
 		return nil, cfgErr("", err)
 	}
 	consumerBodyParams := countIn(cl.params, inBody)
@@ -315,12 +320,13 @@ func (c *Client) Call(ctx context.Context, op *spec.ConsumedOperation, params ma
 		r.header.Set("Content-Type", contentType)
 	}
 
-	var callSecrets []string
+	var ca callAuth
 	if c.auth != nil {
-		if callSecrets, err = c.auth.apply(r, scope); err != nil {
+		if ca, err = c.auth.apply(r, scope); err != nil {
 			return nil, &ConfigError{Namespace: c.ns, Operation: o.name, Err: err}
 		}
 	}
+	callSecrets := ca.secrets
 
 	u := *c.base
 	full := joinPath(c.base.EscapedPath(), escPath)
@@ -350,9 +356,10 @@ func (c *Client) Call(ctx context.Context, op *spec.ConsumedOperation, params ma
 		req.SetBasicAuth(r.basicUser, r.basicPass)
 	}
 
-	resp, err := c.http.Do(req)
+	// send adds digest and OAuth 2 credentials and retries (retry.go).
+	resp, err := c.send(ctx, o, req, ca)
 	if err != nil {
-		return nil, c.transportErr(o, &u, err, isTimeout(ctx, err), callSecrets)
+		return nil, c.sendErr(ctx, o, &u, err, callSecrets)
 	}
 	defer resp.Body.Close()
 	if resp.ContentLength > c.maxBytes {

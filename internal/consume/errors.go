@@ -116,6 +116,9 @@ type BaseURIError struct {
 // Error names each placeholder and both ways to fix it.
 func (e *BaseURIError) Error() string {
 	fix := fmt.Sprintf("pass --base-uri %s=URL", e.Namespace)
+	if len(e.Placeholders) == 0 {
+		return fmt.Sprintf("consumer %q has no base URI; %s", e.Namespace, fix)
+	}
 	if len(e.Placeholders) == 1 {
 		return fmt.Sprintf("base URI %q of consumer %q: placeholder %s is not set; set environment variable %s or %s",
 			e.BaseURI, e.Namespace, e.Placeholders[0], e.EnvVars[0], fix)
