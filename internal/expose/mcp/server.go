@@ -46,6 +46,7 @@ type Server struct {
 	mcp     *server.MCPServer
 	http    *server.StreamableHTTPServer
 	handler http.Handler
+	log     *slog.Logger
 }
 
 // New builds the MCP server of an MCP adapter: one tool per `tools` entry,
@@ -107,9 +108,34 @@ func New(adapter *spec.Expose, inv expose.Invoker, opts Options) (*Server, error
 	if adapter.Description != "" {
 		srvOpts = append(srvOpts, server.WithInstructions(adapter.Description))
 	}
+	res, err := buildResources(adapter, inv, log)
+	if err != nil {
+		return nil, fmt.Errorf("mcp: %w", err)
+	}
+	prompts, err := buildPrompts(adapter)
+	if err != nil {
+		return nil, fmt.Errorf("mcp: %w", err)
+	}
+	// Capabilities are announced only for what the file declares, as the
+	// reference engine does.
+	if len(adapter.MCP.Resources) > 0 {
+		srvOpts = append(srvOpts, server.WithResourceCapabilities(false, false))
+	}
+	if len(adapter.MCP.Prompts) > 0 {
+		srvOpts = append(srvOpts, server.WithPromptCapabilities(false))
+	}
 	ms := server.NewMCPServer(adapter.Namespace, version, srvOpts...)
 	if len(tools) > 0 {
 		ms.AddTools(tools...)
+	}
+	if len(res.plain) > 0 {
+		ms.AddResources(res.plain...)
+	}
+	if len(res.templates) > 0 {
+		ms.AddResourceTemplates(res.templates...)
+	}
+	if len(prompts) > 0 {
+		ms.AddPrompts(prompts...)
 	}
 
 	// Stateless: no session to leak or to require (ecosystem notes §1.1);
@@ -122,6 +148,7 @@ func New(adapter *spec.Expose, inv expose.Invoker, opts Options) (*Server, error
 		mcp:     ms,
 		http:    hs,
 		handler: originGuard(hs, opts.AllowedOrigins, log),
+		log:     log,
 	}, nil
 }
 

@@ -1,6 +1,7 @@
 package rest
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -83,15 +84,10 @@ func New(adapter *spec.Expose, inv expose.Invoker, opts Options) (http.Handler, 
 			return nil, fmt.Errorf("rest: %s: %w", res.Path, err)
 		}
 		if res.Forward != nil {
-			// Forward takes the methods no operation declares. It cannot run
-			// yet, so those answer 501. Registered first: chi's any-method
-			// registration overwrites the per-method handlers of a route.
-			ns := res.Forward.TargetNamespace
-			h := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-				writeProblem(w, problemOf(&expose.Error{Kind: expose.KindNotSupported,
-					Detail: fmt.Sprintf("forwarding to %q is not supported yet", ns)}))
-			})
-			if err := a.handle("", rt.pattern, h); err != nil {
+			// Forward takes the methods no operation declares. Registered
+			// first: chi's any-method registration would overwrite the
+			// per-method handlers of the same route.
+			if err := a.handleForward(adapter, res, rt, inv, limit); err != nil {
 				return nil, fmt.Errorf("rest: %s: %w", res.Path, err)
 			}
 		}
@@ -122,6 +118,48 @@ func New(adapter *spec.Expose, inv expose.Invoker, opts Options) (http.Handler, 
 		}
 	}
 	return mux, nil
+}
+
+// Forwarder is implemented by invokers that can pass a request through to a
+// consumer (a resource's `forward`). path is what the resource's {path}
+// variable captured, escaped as on the wire.
+type Forwarder interface {
+	Forward(ctx context.Context, adapter *spec.Expose, res *spec.RestResource, path string, r *http.Request) (*expose.Result, error)
+}
+
+// handleForward registers the forward of res. A trailing {path} (or
+// {{path}}) variable captures the rest of the URL, several segments.
+func (a *api) handleForward(adapter *spec.Expose, res *spec.RestResource, rt route, inv expose.Invoker, limit int64) error {
+	fw, ok := inv.(Forwarder)
+	if !ok {
+		ns := res.Forward.TargetNamespace
+		return a.handle("", rt.pattern, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			writeProblem(w, problemOf(&expose.Error{Kind: expose.KindNotSupported,
+				Detail: fmt.Sprintf("forwarding to %q is not supported by this engine", ns)}))
+		}))
+	}
+	pattern, rest := rt.pattern, false
+	if p, found := strings.CutSuffix(pattern, "/{path}"); found {
+		pattern, rest = p+"/*", true
+	}
+	return a.handle("", pattern, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.Body = http.MaxBytesReader(w, r.Body, limit)
+		path := ""
+		if rest {
+			path = chi.URLParam(r, "*")
+		}
+		out, err := fw.Forward(r.Context(), adapter, res, path, r)
+		if err != nil {
+			var tooBig *http.MaxBytesError
+			if errors.As(err, &tooBig) {
+				writeProblem(w, *tooLarge(limit))
+				return
+			}
+			writeProblem(w, problemOf(expose.AsError(err)))
+			return
+		}
+		writeResult(w, r, out)
+	}))
 }
 
 // api is the adapter's router and its shared handlers.
