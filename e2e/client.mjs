@@ -6,12 +6,18 @@
 //
 // CALLS is a JSON array of {"name": "...", "arguments": {...}}, given either
 // inline (an argument starting with "[") or as the path of a JSON file.
+// Calls run in order, so a later call can use an earlier result: in the
+// arguments, a string that is exactly "${callN.PATH}" is replaced by the value
+// (any JSON type) at the dot-separated PATH of call N's result, for example
+// "${call0.structuredContent.id}"; inside a longer string the value is
+// interpolated as text. A reference that does not resolve makes that call an
+// error entry (not sent). Strings without "${call" are left alone.
 //
 // stdout receives exactly one JSON document:
 //   {
 //     "serverInfo": {...}, "protocolVersion": "...", "capabilities": {...},
 //     "instructions": "...", "tools": [...],
-//     "calls": [{"name", "arguments", "result": {...}} |
+//     "calls": [{"name", "arguments" (references resolved), "result": {...}} |
 //               {"name", "arguments", "error": {"code", "message", "data"}}]
 //   }
 // Diagnostics go to stderr. Exit codes: 0 done (tool errors are data, not
@@ -76,6 +82,40 @@ function errorOf(e) {
   return out;
 }
 
+// ref matches one "${callN.PATH}" reference.
+const ref = /\$\{call(\d+)((?:\.[^.{}]+)*)\}/g;
+
+// resolveRef returns the value a reference names, or throws.
+function resolveRef(done, text, index, path) {
+  const n = Number(index);
+  const prev = done[n];
+  if (prev === undefined) throw new Error(`${text}: call ${n} has not run`);
+  if (prev.result === undefined) throw new Error(`${text}: call ${n} has no result`);
+  let v = prev.result;
+  for (const key of path.split(".").slice(1)) {
+    if (v === null || typeof v !== "object" || !(key in v)) throw new Error(`${text}: no ${JSON.stringify(key)} in call ${n}'s result`);
+    v = v[key];
+  }
+  return v;
+}
+
+// substitute returns value with every reference to earlier calls resolved.
+function substitute(value, done) {
+  if (typeof value === "string") {
+    const whole = new RegExp(`^${ref.source}$`).exec(value);
+    if (whole) return resolveRef(done, value, whole[1], whole[2]);
+    return value.replace(ref, (text, index, path) => {
+      const v = resolveRef(done, text, index, path);
+      return typeof v === "string" ? v : JSON.stringify(v);
+    });
+  }
+  if (Array.isArray(value)) return value.map((v) => substitute(v, done));
+  if (value !== null && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, substitute(v, done)]));
+  }
+  return value;
+}
+
 function emit(doc) {
   return new Promise((resolve) => process.stdout.write(JSON.stringify(doc, null, 2) + "\n", resolve));
 }
@@ -115,6 +155,13 @@ try {
 
 for (const call of calls) {
   const entry = { name: call.name, arguments: call.arguments ?? {} };
+  try {
+    entry.arguments = substitute(entry.arguments, doc.calls);
+  } catch (e) {
+    entry.error = { message: `client.mjs: ${e.message}` };
+    doc.calls.push(entry);
+    continue;
+  }
   try {
     entry.result = await client.callTool({ name: call.name, arguments: entry.arguments });
   } catch (e) {

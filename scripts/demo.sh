@@ -23,21 +23,22 @@ stop() {
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
   echo "stopped"
 }
-trap stop INT TERM EXIT
+trap 'stop; exit 0' INT TERM
+trap stop EXIT
 
 bin/logto-sandbox --addr "127.0.0.1:$SANDBOX_PORT" --token "$TOKEN" >.demo/sandbox.log 2>&1 &
 pids+=($!)
 
 # Wait (bounded) until the sandbox answers.
 for _ in $(seq 1 100); do
-  if curl -fsS "$SANDBOX/sandbox/health" >/dev/null 2>&1; then break; fi
+  if curl -fsS --max-time 1 "$SANDBOX/sandbox/health" >/dev/null 2>&1; then break; fi
   if ! kill -0 "${pids[0]}" 2>/dev/null; then echo "the sandbox did not start:"; cat .demo/sandbox.log; exit 1; fi
   sleep 0.1
 done
-curl -fsS "$SANDBOX/sandbox/health" >/dev/null || { echo "the sandbox is not answering on $SANDBOX"; cat .demo/sandbox.log; exit 1; }
+curl -fsS --max-time 1 "$SANDBOX/sandbox/health" >/dev/null || { echo "the sandbox is not answering on $SANDBOX"; cat .demo/sandbox.log; exit 1; }
 
 api() { # METHOD PATH [JSON]
-  curl -fsS -X "$1" "$SANDBOX$2" -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' ${3:+-d "$3"}
+  curl -fsS --max-time 5 -X "$1" "$SANDBOX$2" -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' ${3:+-d "$3"}
 }
 first_id() { grep -o '"id":"[0-9a-z]*"' | head -n 1 | cut -d'"' -f4; }
 
@@ -53,9 +54,12 @@ LOGTO_API_KEY=$TOKEN bin/naftiko serve \
 pids+=($!)
 
 for _ in $(seq 1 100); do
-  if curl -fsS "http://127.0.0.1:$REST_PORT/v1/api/organization-invitations" -o /dev/null 2>/dev/null; then break; fi
+  if curl -fsS --max-time 1 "http://127.0.0.1:$REST_PORT/v1/api/organization-invitations" -o /dev/null 2>/dev/null; then break; fi
+  kill -0 "${pids[1]}" 2>/dev/null || { echo "naftiko did not start (see its message above)"; exit 1; }
   sleep 0.1
 done
+kill -0 "${pids[1]}" 2>/dev/null && curl -fsS --max-time 1 "http://127.0.0.1:$REST_PORT/v1/api/organization-invitations" -o /dev/null 2>/dev/null \
+  || { echo "naftiko is not answering on 127.0.0.1:$REST_PORT"; exit 1; }
 
 EXPIRES=$(( ($(date +%s) + 7 * 24 * 3600) * 1000 ))
 cat <<MSG

@@ -49,6 +49,8 @@ in front of the upstream HTTP APIs they consume.
 Usage:
   naftiko serve [flags] FILE...      serve every adapter of every file
   naftiko validate [--strict] FILE... check files without serving them
+  naftiko inspect [--format F] FILE... show routes, tools, upstream calls and needed variables
+  naftiko export openapi [flags] FILE write the OpenAPI 3.1 document of a REST adapter
   naftiko version                    print the version
 
 Run 'naftiko serve -h' or 'naftiko validate -h' for the flags.
@@ -68,6 +70,10 @@ func (a *App) Run(ctx context.Context, args []string) int {
 		return a.serve(ctx, args[1:])
 	case "validate":
 		return a.validate(args[1:])
+	case "inspect":
+		return a.inspect(args[1:])
+	case "export":
+		return a.export(args[1:])
 	case "version", "--version", "-version":
 		fmt.Fprintf(a.Stdout, "naftiko %s (Naftiko 1.0.0-alpha2)\n", Version)
 		return exitOK
@@ -221,7 +227,11 @@ func (a *App) serve(ctx context.Context, args []string) int {
 		})
 		diags = append(diags, bd...)
 	}
-	printDiagnostics(a.Stderr, logger, f.logFormat, diags)
+	if diags.HasErrors() || f.logLevel == "debug" {
+		printDiagnostics(a.Stderr, logger, f.logFormat, diags)
+	} else {
+		summarizeWarnings(logger, diags)
+	}
 	if diags.HasErrors() {
 		if f.logFormat == "json" {
 			logger.Error("not serving", "errors", len(diags.Errors()))
@@ -263,6 +273,23 @@ func printDiagnostics(w io.Writer, logger *slog.Logger, format string, diags spe
 		logger.LogAttrs(context.Background(), level, "diagnostic",
 			slog.String("file", d.Pos.File), slog.Int("line", d.Pos.Line), slog.Int("col", d.Pos.Col),
 			slog.String("path", d.Path), slog.String("summary", d.Summary), slog.String("hint", d.Hint))
+	}
+}
+
+// summarizeWarnings logs one line per file with warnings: a file that runs
+// should not flood every start with its schema deviations, which `naftiko
+// validate` lists.
+func summarizeWarnings(logger *slog.Logger, diags spec.Diagnostics) {
+	counts := map[string]int{}
+	var files []string
+	for _, d := range diags {
+		if counts[d.Pos.File] == 0 {
+			files = append(files, d.Pos.File)
+		}
+		counts[d.Pos.File]++
+	}
+	for _, f := range files {
+		logger.Warn("capability has warnings; run `naftiko validate "+f+"` to list them", "file", f, "warnings", counts[f])
 	}
 }
 

@@ -3,6 +3,7 @@ package engine
 import (
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -14,6 +15,8 @@ import (
 
 	"github.com/naftiko-go/naftiko/internal/consume"
 	"github.com/naftiko-go/naftiko/internal/expose"
+	xauth "github.com/naftiko-go/naftiko/internal/expose/auth"
+	"github.com/naftiko-go/naftiko/internal/expose/control"
 	mcpx "github.com/naftiko-go/naftiko/internal/expose/mcp"
 	"github.com/naftiko-go/naftiko/internal/expose/rest"
 	"github.com/naftiko-go/naftiko/internal/expr"
@@ -51,6 +54,13 @@ type Options struct {
 	Version string
 	// HTTPClient is used for upstream calls (default: consume's own).
 	HTTPClient *http.Client
+	// Stdin and Stdout carry the JSON-RPC of an MCP adapter with transport
+	// stdio (default os.Stdin and os.Stdout); logs never go to Stdout.
+	Stdin  io.Reader
+	Stdout io.Writer
+	// ScriptTimeout bounds each script step (default DefaultScriptTimeout);
+	// a capability's management.scripting.timeout takes precedence.
+	ScriptTimeout time.Duration
 }
 
 func (o *Options) defaults() {
@@ -59,6 +69,12 @@ func (o *Options) defaults() {
 	}
 	if o.LookupEnv == nil {
 		o.LookupEnv = os.LookupEnv
+	}
+	if o.Stdin == nil {
+		o.Stdin = os.Stdin
+	}
+	if o.Stdout == nil {
+		o.Stdout = os.Stdout
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
@@ -72,6 +88,9 @@ func (o *Options) defaults() {
 	if o.Version == "" {
 		o.Version = "dev"
 	}
+	if o.ScriptTimeout <= 0 {
+		o.ScriptTimeout = DefaultScriptTimeout
+	}
 }
 
 // Engine is a built set of capabilities, ready to Run.
@@ -79,8 +98,21 @@ type Engine struct {
 	opts     Options
 	log      *slog.Logger
 	plans    map[*spec.Endpoint]*plan
+	forwards map[*spec.RestResource]*forwardPlan
 	adapters []*adapter
 	secrets  []string
+	// scripting is the script-step governance of the document being built
+	// (its control adapter's management.scripting), nil when none.
+	scripting *spec.Scripting
+	// doc is the document being built (OpenAPI, skill siblings, /status).
+	doc *spec.Document
+	// metrics is the registry of the first control adapter serving
+	// /metrics; observer is it as the Observer (nil: nothing observes).
+	metrics  *control.Metrics
+	observer expose.Observer
+	// binds are the bind values of the document being built (server-side
+	// authentication templates).
+	binds map[string]any
 }
 
 // adapter is one exposing adapter with its handler and listen address.
@@ -89,6 +121,8 @@ type adapter struct {
 	addr    string
 	handler http.Handler
 	mcp     *mcpx.Server
+	stdio   bool         // MCP on stdin/stdout: no listener
+	state   adapterState // for the control adapter
 }
 
 // plan is everything precomputed for one exposed endpoint, so that a call
@@ -96,10 +130,36 @@ type adapter struct {
 type plan struct {
 	name     string   // for logs and errors: "<adapter>/<endpoint>"
 	prefixes []string // the adapter namespace and its type alias
-	client   *consume.Client
-	op       *spec.ConsumedOperation
+	rest     bool     // a REST operation (else an MCP tool)
 	with     *expr.With
-	shaper   *expr.Shaper
+	body
+}
+
+// mode is how an endpoint or an aggregate function answers.
+type mode uint8
+
+const (
+	modeCall  mode = iota // one upstream call, shaped (invoke.go)
+	modeMock              // output values only, no upstream (mock.go)
+	modeSteps             // steps and mappings (orchestrate.go)
+	modeRef               // an aggregate function (aggregate.go)
+)
+
+// body is what runs after an endpoint's or a function's own `with`.
+type body struct {
+	mode mode
+	// modeCall; shaper also shapes the last call step's response when an
+	// orchestration's mappings resolve nothing.
+	client *consume.Client
+	op     *spec.ConsumedOperation
+	shaper *expr.Shaper
+	// modeMock
+	mock *mockPlan
+	// modeSteps
+	steps    []*stepPlan
+	mappings []*mappingPlan
+	// modeRef
+	fn *fnPlan
 }
 
 // Build compiles docs into an Engine without listening. Every problem is
@@ -107,7 +167,7 @@ type plan struct {
 // nil. Warnings are returned alongside a usable Engine.
 func Build(docs []*spec.Document, opts Options) (*Engine, spec.Diagnostics) {
 	opts.defaults()
-	e := &Engine{opts: opts, log: opts.Logger.With("component", "engine"), plans: map[*spec.Endpoint]*plan{}}
+	e := &Engine{opts: opts, log: opts.Logger.With("component", "engine"), plans: map[*spec.Endpoint]*plan{}, forwards: map[*spec.RestResource]*forwardPlan{}}
 	diags := spec.CheckSet(docs)
 	for _, doc := range docs {
 		diags = append(diags, checkSupported(doc)...)
@@ -211,6 +271,9 @@ func (e *Engine) buildDocument(doc *spec.Document) spec.Diagnostics {
 	if diags.HasErrors() {
 		return diags
 	}
+	e.scripting = scriptingOf(doc)
+	e.doc = doc
+	e.binds = vars.vars
 	for _, x := range doc.Capability.Exposes {
 		diags = append(diags, e.buildAdapter(x, clients)...)
 	}
@@ -225,6 +288,13 @@ func (e *Engine) buildAdapter(x *spec.Expose, clients map[string]*consume.Client
 	case x.Rest != nil:
 		alias = "rest"
 		for _, r := range x.Rest.Resources {
+			if r.Forward != nil {
+				fp, err := compileForward(r, clients)
+				if err != nil {
+					diags.Errorf(r.Forward.Loc, "", "%v", err)
+				}
+				e.forwards[r] = fp
+			}
 			for _, op := range r.Operations {
 				endpoints = append(endpoints, &op.Endpoint)
 			}
@@ -233,6 +303,11 @@ func (e *Engine) buildAdapter(x *spec.Expose, clients map[string]*consume.Client
 		alias = "tools"
 		for _, t := range x.MCP.Tools {
 			endpoints = append(endpoints, &t.Endpoint)
+		}
+		for _, r := range x.MCP.Resources {
+			if r.Location == "" { // dynamic: read through Invoke
+				endpoints = append(endpoints, &r.Endpoint)
+			}
 		}
 	}
 	for _, ep := range endpoints {
@@ -251,47 +326,112 @@ func (e *Engine) buildAdapter(x *spec.Expose, clients map[string]*consume.Client
 	// The adapters add their own component and adapter attributes.
 	log := e.opts.Logger
 	var err error
+	var more spec.Diagnostics
 	switch {
 	case x.Rest != nil:
-		a.handler, err = rest.New(x, e, rest.Options{Logger: log, MaxBodyBytes: e.opts.MaxBodyBytes})
-	case x.MCP != nil:
-		a.mcp, err = mcpx.New(x, e, mcpx.Options{Logger: log, Version: e.opts.Version, AllowedOrigins: e.opts.AllowedOrigins})
+		a.handler, err = rest.New(x, e.invokerFor(x), rest.Options{Logger: log, MaxBodyBytes: e.opts.MaxBodyBytes})
 		if err == nil {
+			a.handler, more = e.withOpenAPI(x, a.handler)
+		}
+	case x.MCP != nil:
+		if a.stdio = isStdio(x); a.stdio {
+			a.addr = "stdio"
+			more = e.checkStdio(x)
+		}
+		a.mcp, err = mcpx.New(x, e.invokerFor(x), mcpx.Options{Logger: log, Version: e.opts.Version, AllowedOrigins: e.opts.AllowedOrigins})
+		if err == nil && !a.stdio {
 			mux := http.NewServeMux()
 			mux.Handle("/mcp", a.mcp.Handler())
 			a.handler = mux
 		}
+	case x.Skill != nil:
+		a.handler, more = e.buildSkill(x)
+	case x.Control != nil:
+		a.handler, more = e.buildControl(x)
+	}
+	if diags = append(diags, more...); diags.HasErrors() {
+		return diags
 	}
 	if err != nil {
 		diags.Errorf(x.Loc, "", "adapter %q: %v", x.Namespace, err)
 		return diags
 	}
+	if x.Authentication != nil && a.handler != nil {
+		g, err := xauth.New(x.Authentication, xauth.Options{Vars: e.binds, LookupEnv: e.opts.LookupEnv,
+			AllowUnresolved: e.opts.ValidateOnly, Adapter: x.Namespace, Logger: e.opts.Logger,
+			HTTPClient: e.opts.HTTPClient, ResourceMetadata: x.MCP != nil})
+		if err != nil {
+			diags.Errorf(x.Authentication.Loc, "", "adapter %q: %v", x.Namespace, err)
+			return diags
+		}
+		a.handler = g.Wrap(a.handler)
+	}
 	e.adapters = append(e.adapters, a)
 	return diags
 }
 
-// compile precomputes the plan of one endpoint.
+// compile precomputes the plan of one endpoint: its `with` (references in
+// the adapter's namespace or type alias) and what it runs.
 func (e *Engine) compile(x *spec.Expose, alias string, ep *spec.Endpoint, clients map[string]*consume.Client) (*plan, error) {
-	p := &plan{name: x.Namespace + "/" + ep.Name, op: ep.Target, prefixes: []string{x.Namespace, alias}}
-	if ep.Target == nil {
-		return nil, fmt.Errorf("endpoint %q: call %q does not resolve to a consumed operation", ep.Name, ep.Call)
+	p := &plan{name: x.Namespace + "/" + ep.Name, prefixes: []string{x.Namespace, alias}, rest: x.Rest != nil}
+	var err error
+	if p.with, err = compileWith(ep.With, p.prefixes); err != nil {
+		return nil, fmt.Errorf("endpoint %q: %w", ep.Name, err)
 	}
-	p.client = clients[ep.Target.Consumer.Namespace]
-	if p.client == nil {
-		return nil, fmt.Errorf("endpoint %q: no client for consumer %q", ep.Name, ep.Target.Consumer.Namespace)
+	b, err := e.compileBody(ep, p.prefixes, clients)
+	if err != nil {
+		return nil, fmt.Errorf("endpoint %q: %w", ep.Name, err)
 	}
-	entries := make([]expr.WithEntry, len(ep.With))
-	for i, w := range ep.With {
+	p.body = *b
+	return p, nil
+}
+
+// compileBody compiles what an endpoint or function runs, chosen as the
+// reference engine does: ref, else call, else steps, else mock.
+func (e *Engine) compileBody(ep *spec.Endpoint, prefixes []string, clients map[string]*consume.Client) (*body, error) {
+	shaper, err := expr.CompileShaper(shapes(ep.OutputParameters))
+	if err != nil {
+		return nil, fmt.Errorf("outputParameters: %w", err)
+	}
+	b := &body{shaper: shaper}
+	switch {
+	case ep.Ref != "":
+		b.mode = modeRef
+		b.fn, err = e.compileFunction(ep, clients)
+	case ep.Call != "":
+		b.mode = modeCall
+		if ep.Target == nil {
+			return nil, fmt.Errorf("call %q does not resolve to a consumed operation", ep.Call)
+		}
+		b.op = ep.Target
+		b.client = clients[ep.Target.Consumer.Namespace]
+		if b.client == nil {
+			return nil, fmt.Errorf("no client for consumer %q", ep.Target.Consumer.Namespace)
+		}
+	case len(ep.Steps) > 0 || len(ep.Mappings) > 0:
+		b.mode = modeSteps
+		err = e.compileSteps(ep, prefixes, clients, b)
+	default:
+		b.mode = modeMock
+		b.mock, err = compileMock(ep.OutputParameters)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// compileWith compiles a `with` block of the model.
+func compileWith(with []*spec.WithEntry, prefixes []string) (*expr.With, error) {
+	entries := make([]expr.WithEntry, len(with))
+	for i, w := range with {
 		entries[i] = expr.WithEntry{Key: w.Key, Value: w.Value}
 	}
-	var err error
-	if p.with, err = expr.CompileWith(entries, p.prefixes); err != nil {
-		return nil, fmt.Errorf("endpoint %q: with: %w", ep.Name, err)
+	w, err := expr.CompileWith(entries, prefixes)
+	if err != nil {
+		return nil, fmt.Errorf("with: %w", err)
 	}
-	if p.shaper, err = expr.CompileShaper(shapes(ep.OutputParameters)); err != nil {
-		return nil, fmt.Errorf("endpoint %q: outputParameters: %w", ep.Name, err)
-	}
-	return p, nil
+	return w, nil
 }
 
 // shapes converts the model's output parameters to expr's shaping input.

@@ -24,6 +24,8 @@ type Running struct {
 	servers   []*http.Server
 	listeners []net.Listener
 	bound     []Listener
+	served    []*adapter // the adapter of each server
+	stdio     *adapter   // the MCP adapter served on stdin/stdout, if any
 }
 
 // Listen binds every adapter's address. Nothing is served until Serve. If
@@ -32,6 +34,11 @@ type Running struct {
 func (e *Engine) Listen() (*Running, error) {
 	r := &Running{e: e}
 	for _, a := range e.adapters {
+		if a.stdio {
+			r.stdio = a
+			r.bound = append(r.bound, Listener{Adapter: a.spec.Namespace, Type: a.spec.Type, Addr: "stdio"})
+			continue
+		}
 		ln, err := net.Listen("tcp", a.addr)
 		if err != nil {
 			r.closeListeners()
@@ -45,7 +52,10 @@ func (e *Engine) Listen() (*Running, error) {
 			MaxHeaderBytes:    1 << 20,
 			ErrorLog:          slog.NewLogLogger(e.opts.Logger.Handler(), slog.LevelWarn),
 		})
-		r.bound = append(r.bound, Listener{Adapter: a.spec.Namespace, Type: a.spec.Type, Addr: ln.Addr().String()})
+		bound := ln.Addr().String()
+		a.state.bound.Store(&bound)
+		r.served = append(r.served, a)
+		r.bound = append(r.bound, Listener{Adapter: a.spec.Namespace, Type: a.spec.Type, Addr: bound})
 	}
 	return r, nil
 }
@@ -67,15 +77,38 @@ func (r *Running) Serve(ctx context.Context) error {
 		r.e.opts.Logger.LogAttrs(ctx, slog.LevelInfo, "listening",
 			slog.String(keyAdapter, l.Adapter), slog.String(keyType, l.Type), slog.String(keyAddr, l.Addr))
 	}
-	errc := make(chan error, len(r.servers))
+	errc := make(chan error, len(r.servers)+1)
 	var wg sync.WaitGroup
 	for i, srv := range r.servers {
 		wg.Add(1)
+		a := r.served[i]
+		a.state.started.Store(true)
 		go func() {
 			defer wg.Done()
+			defer a.state.started.Store(false)
 			if err := srv.Serve(r.listeners[i]); err != nil && !errors.Is(err, http.ErrServerClosed) {
-				errc <- fmt.Errorf("adapter %q: %w", r.bound[i].Adapter, err)
+				errc <- fmt.Errorf("adapter %q: %w", a.spec.Namespace, err)
 			}
+		}()
+	}
+	// The stdio adapter ends when its client closes stdin: the process then
+	// stops as it would on a signal.
+	stdioCtx, stopStdio := context.WithCancel(ctx)
+	defer stopStdio()
+	stdioDone := make(chan error, 1)
+	if a := r.stdio; a != nil {
+		wg.Add(1)
+		a.state.started.Store(true)
+		go func() {
+			defer wg.Done()
+			defer a.state.started.Store(false)
+			err := a.mcp.ServeStdio(stdioCtx, r.e.opts.Stdin, r.e.opts.Stdout)
+			if err != nil && !errors.Is(err, context.Canceled) {
+				err = fmt.Errorf("adapter %q (stdio): %w", a.spec.Namespace, err)
+			} else {
+				err = nil
+			}
+			stdioDone <- err
 		}()
 	}
 
@@ -83,7 +116,12 @@ func (r *Running) Serve(ctx context.Context) error {
 	select {
 	case <-ctx.Done():
 	case serveErr = <-errc:
+	case serveErr = <-stdioDone:
+		if serveErr == nil {
+			r.e.opts.Logger.Info("stdin closed", slog.String(keyAdapter, r.stdio.spec.Namespace))
+		}
 	}
+	stopStdio()
 	r.e.opts.Logger.Info("shutting down", "grace", r.e.opts.ShutdownGrace.String())
 	// The caller's context is already done; shutdown gets its own deadline.
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.e.opts.ShutdownGrace)
@@ -91,7 +129,7 @@ func (r *Running) Serve(ctx context.Context) error {
 	var shutdownErrs []error
 	for i, srv := range r.servers {
 		if err := srv.Shutdown(sctx); err != nil {
-			shutdownErrs = append(shutdownErrs, fmt.Errorf("adapter %q: %w", r.bound[i].Adapter, err))
+			shutdownErrs = append(shutdownErrs, fmt.Errorf("adapter %q: %w", r.served[i].spec.Namespace, err))
 			_ = srv.Close()
 		}
 	}

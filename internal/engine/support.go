@@ -1,6 +1,9 @@
 package engine
 
 import (
+	"fmt"
+	"github.com/naftiko-go/naftiko/internal/consume/formats"
+
 	"github.com/naftiko-go/naftiko/internal/spec"
 )
 
@@ -18,44 +21,32 @@ func checkSupported(doc *spec.Document) spec.Diagnostics {
 		return diags
 	}
 	for _, a := range c.Aggregates {
-		notYet(a.Loc, "aggregates")
+		for _, f := range a.Functions {
+			checkEndpoint(&f.Endpoint, notYet)
+		}
 	}
 	for _, cons := range c.Consumes {
 		for _, r := range cons.Resources {
 			for _, op := range r.Operations {
-				if f := op.OutputRawFormat; f != "" && f != "json" {
-					notYet(op.Loc, "outputRawFormat "+f+" (only json is implemented)")
+				if f := op.OutputRawFormat; f != "" && !formats.Supported(f) {
+					notYet(op.Loc, "outputRawFormat "+f+" (json, xml, yaml, csv, tsv, psv, html and markdown are implemented)")
 				}
 			}
 		}
 	}
 	for _, x := range c.Exposes {
-		if x.Authentication != nil {
-			notYet(x.Authentication.Loc, "server-side authentication on exposed adapters ("+x.Authentication.Type+")")
-		}
 		switch {
-		case x.Skill != nil:
-			notYet(x.Loc, "skill adapters")
-		case x.Control != nil:
-			notYet(x.Loc, "control adapters")
 		case x.MCP != nil:
-			if x.MCP.Transport == "stdio" {
-				notYet(x.Loc, "MCP stdio transport")
-			}
 			for _, r := range x.MCP.Resources {
-				notYet(r.Loc, "MCP resources")
-			}
-			for _, p := range x.MCP.Prompts {
-				notYet(p.Loc, "MCP prompts")
+				if r.Location == "" {
+					checkEndpoint(&r.Endpoint, notYet)
+				}
 			}
 			for _, t := range x.MCP.Tools {
 				checkEndpoint(&t.Endpoint, notYet)
 			}
 		case x.Rest != nil:
 			for _, r := range x.Rest.Resources {
-				if r.Forward != nil {
-					notYet(r.Forward.Loc, "REST forward")
-				}
 				for _, op := range r.Operations {
 					checkEndpoint(&op.Endpoint, notYet)
 				}
@@ -66,12 +57,9 @@ func checkSupported(doc *spec.Document) spec.Diagnostics {
 }
 
 func checkEndpoint(ep *spec.Endpoint, notYet func(spec.Loc, string)) {
-	switch {
-	case ep.Ref != "":
-		notYet(ep.Loc, "ref to aggregate functions")
-	case len(ep.Steps) > 0 || len(ep.Mappings) > 0:
-		notYet(ep.Loc, "orchestration steps and mappings")
-	case ep.Call == "":
-		notYet(ep.Loc, "mock endpoints (no call)")
+	for _, s := range ep.Steps {
+		if s.Type == "script" && s.Language != "" && s.Language != "javascript" {
+			notYet(s.Loc, fmt.Sprintf("script step %q in %s (only javascript is implemented)", s.Name, s.Language))
+		}
 	}
 }
