@@ -94,7 +94,7 @@ func New(adapter *spec.Expose, inv expose.Invoker, opts Options) (*Server, error
 		server.WithToolCapabilities(false),
 		// Logging first so that it is the outer middleware and sees
 		// recovered panics as errors.
-		server.WithLogger(log),
+		server.WithLogger(slog.New(debugHandler{log.Handler()})),
 		server.WithRecovery(),
 		// mcp-go lists tools sorted by name; the file's order is the
 		// author's, so restore it.
@@ -140,8 +140,12 @@ func New(adapter *spec.Expose, inv expose.Invoker, opts Options) (*Server, error
 
 	// Stateless: no session to leak or to require (ecosystem notes §1.1);
 	// every tool call is independent, so nothing needs a session.
+	// No standalone GET stream (405, as the reference engine): a stateless
+	// server never has anything to send on it, and an idle stream would
+	// hold graceful shutdown for the whole grace period.
 	hs := server.NewStreamableHTTPServer(ms,
 		server.WithStateLess(true),
+		server.WithDisableStreaming(true),
 		server.WithStreamableHTTPLogger(log),
 	)
 	return &Server{
@@ -168,4 +172,34 @@ func (s *Server) Handler() http.Handler { return s.handler }
 // own http.Server down.
 func (s *Server) Shutdown(ctx context.Context) error {
 	return s.http.Shutdown(ctx)
+}
+
+// debugHandler logs mcp-go's per-request and per-tool-call INFO lines at
+// debug level, as the engine logs its own per-call line (and as the REST
+// adapter does, which has no access log): two lines per call at the
+// default level cost about 8 % of the CPU of a tool call.
+type debugHandler struct{ slog.Handler }
+
+func (h debugHandler) Enabled(ctx context.Context, l slog.Level) bool {
+	return h.Handler.Enabled(ctx, demote(l))
+}
+
+func (h debugHandler) Handle(ctx context.Context, r slog.Record) error {
+	r.Level = demote(r.Level)
+	return h.Handler.Handle(ctx, r)
+}
+
+func (h debugHandler) WithAttrs(as []slog.Attr) slog.Handler {
+	return debugHandler{h.Handler.WithAttrs(as)}
+}
+
+func (h debugHandler) WithGroup(name string) slog.Handler {
+	return debugHandler{h.Handler.WithGroup(name)}
+}
+
+func demote(l slog.Level) slog.Level {
+	if l == slog.LevelInfo {
+		return slog.LevelDebug
+	}
+	return l
 }
