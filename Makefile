@@ -10,7 +10,7 @@ REST_PORT ?= 8080
 MCP_PORT ?= 9090
 SANDBOX_PORT ?= 3001
 
-.PHONY: help build test test-race lint fuzz bench demo ci e2e-deps validate-capabilities clean
+.PHONY: help build test test-race lint fuzz load bench demo ci e2e-deps validate-capabilities clean
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-22s %s\n", $$1, $$2}'
@@ -39,14 +39,21 @@ lint: ## gofmt and go vet
 validate-capabilities: ## validate every shipped capability file
 	$(GO) run ./cmd/naftiko validate capabilities/*.yaml
 
-fuzz: ## run each fuzz target briefly (FUZZTIME=10s)
-	@for pkg_target in internal/spec:FuzzParse internal/expr:FuzzParseTemplate internal/expr:FuzzParsePath; do \
-		pkg=$${pkg_target%%:*}; target=$${pkg_target##*:}; \
-		$(GO) test ./$$pkg -run '^$$' -fuzz "^$$target$$" -fuzztime $${FUZZTIME:-10s} || exit 1; \
+fuzz: ## run every fuzz target of the repository briefly (FUZZTIME=10s; a count such as 20000x also works)
+	@set -e; for f in $$(grep -rl --include='*_test.go' '^func Fuzz' cmd internal); do \
+		for target in $$(sed -n 's/^func \(Fuzz[A-Za-z0-9_]*\)(.*/\1/p' $$f); do \
+			echo "fuzz ./$$(dirname $$f) $$target"; \
+			$(GO) test ./$$(dirname $$f) -run '^$$' -fuzz "^$$target$$" -fuzztime $${FUZZTIME:-10s}; \
+		done; \
 	done
 
-bench: ## run the Go micro-benchmarks
+load: ## 10k mixed REST+MCP calls (32 workers) against a fake upstream, with -race then without (RSS); prints the numbers
+	$(GO) test -race -tags load -run '^TestLoad$$' -count=1 -v ./internal/engine
+	$(GO) test -tags load -run '^TestLoad$$' -count=1 -v ./internal/engine
+
+bench: ## Go micro-benchmarks, then the end-to-end benchmark (bench/run.sh, ~3 min; updates docs/BENCHMARKS.md)
 	$(GO) test -run '^$$' -bench . -benchmem ./internal/...
+	BENCH_COMMAND="make bench" GO=$(GO) ./bench/run.sh
 
 demo: build ## run the Logto sandbox and naftiko in front of it (Ctrl-C stops both)
 	REST_PORT=$(REST_PORT) MCP_PORT=$(MCP_PORT) SANDBOX_PORT=$(SANDBOX_PORT) ./scripts/demo.sh

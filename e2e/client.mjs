@@ -1,8 +1,20 @@
-// client.mjs drives an MCP server over streamable HTTP with the official
-// TypeScript SDK client, the way an independent MCP host would.
+// client.mjs drives an MCP server over streamable HTTP, or over stdio, with
+// the official TypeScript SDK client, the way an independent MCP host would.
 //
 // Usage:
 //   node client.mjs [--header 'Name: value']... URL [CALLS]
+//   node client.mjs --stdio COMMAND [--env NAME=VALUE]... [CALLS]
+//
+// --stdio spawns the server with StdioClientTransport, as a desktop client
+// does from its mcpServers configuration. COMMAND is a JSON array
+// ('["naftiko","serve","cap.yaml"]') or a string split on whitespace. The
+// server's environment is the SDK's default one (HOME, LOGNAME, PATH, SHELL,
+// TERM, USER) plus each --env; its stderr is this program's stderr. After the
+// calls the client closes (the SDK ends the server's stdin, then signals it
+// after 2 s) and the document gains
+//   "server": {"pid", "exit": {"code", "signal", "killed"}}
+// where killed is true when the SDK had to signal the server because it did
+// not exit on end of input.
 //
 // CALLS is a JSON array of {"name": "...", "arguments": {...}}, given either
 // inline (an argument starting with "[") or as the path of a JSON file.
@@ -26,6 +38,7 @@
 import { readFileSync } from "node:fs";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 
 // Nothing but the result document may reach stdout, whatever a library logs.
 for (const level of ["log", "info", "debug", "warn", "trace"]) {
@@ -33,16 +46,47 @@ for (const level of ["log", "info", "debug", "warn", "trace"]) {
 }
 
 function usage(msg) {
-  process.stderr.write(`client.mjs: ${msg}\nusage: node client.mjs [--header 'Name: value']... URL [CALLS.json | '[...]']\n`);
+  process.stderr.write(
+    `client.mjs: ${msg}\nusage: node client.mjs [--header 'Name: value']... URL [CALLS.json | '[...]']\n` +
+      `       node client.mjs --stdio COMMAND [--env NAME=VALUE]... [CALLS.json | '[...]']\n`,
+  );
   process.exit(2);
+}
+
+// parseCommand reads --stdio's COMMAND: a JSON array of strings or a
+// whitespace-separated string.
+function parseCommand(src) {
+  let cmd;
+  if (src?.trimStart().startsWith("[")) {
+    try {
+      cmd = JSON.parse(src);
+    } catch (e) {
+      usage(`bad --stdio ${JSON.stringify(src)}: ${e.message}`);
+    }
+  } else {
+    cmd = (src ?? "").trim().split(/\s+/).filter(Boolean);
+  }
+  if (!Array.isArray(cmd) || cmd.length === 0 || cmd.some((a) => typeof a !== "string")) {
+    usage(`bad --stdio ${JSON.stringify(src)}, want a command and its arguments`);
+  }
+  return { command: cmd[0], args: cmd.slice(1) };
 }
 
 function parseArgs(argv) {
   const headers = {};
+  const env = {};
+  let stdio;
   const positional = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    if (a === "--header" || a === "-H") {
+    if (a === "--stdio") {
+      stdio = parseCommand(argv[++i]);
+    } else if (a === "--env") {
+      const kv = argv[++i];
+      const idx = kv === undefined ? -1 : kv.indexOf("=");
+      if (idx <= 0) usage(`bad --env ${JSON.stringify(kv)}, want NAME=VALUE`);
+      env[kv.slice(0, idx)] = kv.slice(idx + 1);
+    } else if (a === "--header" || a === "-H") {
       const h = argv[++i];
       const idx = h === undefined ? -1 : h.indexOf(":");
       if (idx <= 0) usage(`bad --header ${JSON.stringify(h)}, want 'Name: value'`);
@@ -53,16 +97,23 @@ function parseArgs(argv) {
       positional.push(a);
     }
   }
-  if (positional.length < 1 || positional.length > 2) usage("want URL and optional CALLS");
   let url;
-  try {
-    url = new URL(positional[0]);
-  } catch {
-    usage(`bad URL ${JSON.stringify(positional[0])}`);
+  if (stdio) {
+    if (Object.keys(headers).length > 0) usage("--header is for HTTP, not --stdio");
+    if (positional.length > 1) usage("with --stdio, want only optional CALLS");
+  } else {
+    if (Object.keys(env).length > 0) usage("--env needs --stdio");
+    if (positional.length < 1 || positional.length > 2) usage("want URL and optional CALLS");
+    const u = positional.shift();
+    try {
+      url = new URL(u);
+    } catch {
+      usage(`bad URL ${JSON.stringify(u)}`);
+    }
   }
   let calls = [];
-  if (positional.length === 2) {
-    const src = positional[1];
+  if (positional.length === 1) {
+    const src = positional[0];
     try {
       calls = JSON.parse(src.trimStart().startsWith("[") ? src : readFileSync(src, "utf8"));
     } catch (e) {
@@ -72,7 +123,7 @@ function parseArgs(argv) {
       usage("calls must be a JSON array of {name, arguments}");
     }
   }
-  return { url, headers, calls };
+  return { url, headers, stdio, env, calls };
 }
 
 function errorOf(e) {
@@ -120,20 +171,45 @@ function emit(doc) {
   return new Promise((resolve) => process.stdout.write(JSON.stringify(doc, null, 2) + "\n", resolve));
 }
 
-const { url, headers, calls } = parseArgs(process.argv.slice(2));
+const { url, headers, stdio, env, calls } = parseArgs(process.argv.slice(2));
 const client = new Client({ name: "naftiko-e2e", version: "0.0.1" });
-const transport = new StreamableHTTPClientTransport(url, { requestInit: { headers } });
+let transport;
+let negotiated; // the protocol version, as the client tells a stdio transport
+if (stdio) {
+  transport = new StdioClientTransport({ command: stdio.command, args: stdio.args, env, stderr: "inherit" });
+  transport.setProtocolVersion = (v) => {
+    negotiated = v;
+  };
+} else {
+  transport = new StreamableHTTPClientTransport(url, { requestInit: { headers } });
+}
+const target = stdio ? [stdio.command, ...stdio.args].join(" ") : String(url);
 
+// child is the server process of a stdio transport and exited resolves with
+// how it ended. The SDK does not expose the ChildProcess (only its pid), so
+// this reads the transport's _process right after start; the SDK version is
+// pinned by package-lock.json.
+let child;
+let exited;
 try {
   await client.connect(transport);
+  if (stdio) {
+    child = transport._process;
+    if (!child) throw new Error("the server process ended during initialization");
+    exited = new Promise((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) resolve({ code: child.exitCode, signal: child.signalCode });
+      else child.once("exit", (code, signal) => resolve({ code, signal }));
+    });
+  }
 } catch (e) {
-  process.stderr.write(`client.mjs: connect ${url}: ${e?.stack ?? e}\n`);
+  process.stderr.write(`client.mjs: connect ${target}: ${e?.stack ?? e}\n`);
+  await transport.close?.().catch(() => {});
   process.exit(3);
 }
 
 const doc = {
   serverInfo: client.getServerVersion(),
-  protocolVersion: transport.protocolVersion,
+  protocolVersion: stdio ? negotiated : transport.protocolVersion,
   capabilities: client.getServerCapabilities(),
   instructions: client.getInstructions(),
   tools: [],
@@ -173,5 +249,9 @@ for (const call of calls) {
 // A stateless server issues no session, so there is nothing to terminate.
 if (transport.sessionId) await transport.terminateSession().catch(() => {});
 await client.close().catch(() => {});
+if (stdio) {
+  const exit = await exited;
+  doc.server = { pid: child.pid, exit: { ...exit, killed: child.killed } };
+}
 await emit(doc);
 process.exit(0);

@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/naftiko-go/naftiko/internal/secrettest"
 )
 
 const (
@@ -34,6 +36,7 @@ type tools struct {
 	node        string // the machine's Node (20), runs client.mjs
 	node22      string // node_modules/.bin/node, from the npm package node@22
 	conformance string // node_modules/.bin/conformance
+	spectral    string // node_modules/.bin/spectral (runs on node)
 	clientJS    string
 }
 
@@ -49,6 +52,7 @@ func requireTools(t *testing.T) tools {
 		repoRoot:    filepath.Dir(dir),
 		node22:      filepath.Join(dir, "node_modules", ".bin", "node"),
 		conformance: filepath.Join(dir, "node_modules", ".bin", "conformance"),
+		spectral:    filepath.Join(dir, "node_modules", ".bin", "spectral"),
 		clientJS:    filepath.Join(dir, "client.mjs"),
 	}
 	const fix = "run `make e2e-deps` first (it runs `npm ci` in e2e/)"
@@ -56,6 +60,7 @@ func requireTools(t *testing.T) tools {
 		filepath.Join(dir, "node_modules"),
 		filepath.Join(dir, "node_modules", "@modelcontextprotocol", "sdk", "package.json"),
 		tl.conformance,
+		tl.spectral,
 		tl.node22,
 	} {
 		if _, err := os.Stat(p); err != nil {
@@ -177,6 +182,8 @@ func (n *naftiko) stop(t *testing.T) {
 		if n.waitErr != nil {
 			t.Errorf("naftiko after SIGTERM: %v (want exit status 0)\nstderr:\n%s", n.waitErr, n.stderr)
 		}
+		// Every line naftiko wrote, error answers logged included.
+		secrettest.AssertNone(t, "naftiko's output", n.stderr.String()+n.stdout.String())
 	})
 }
 
@@ -243,6 +250,9 @@ func runNode(t *testing.T, dir string, args ...string) (stdout, stderr []byte, e
 	if ctx.Err() != nil {
 		err = fmt.Errorf("%w (timeout %v)", err, clientTimeout)
 	}
+	// What the clients print holds every answer they got: tool results,
+	// error messages, conformance reports.
+	secrettest.AssertNone(t, "the output of the Node client", out.String()+errOut.String())
 	return ansi.ReplaceAll(out.Bytes(), nil), ansi.ReplaceAll(errOut.Bytes(), nil), err
 }
 

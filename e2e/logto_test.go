@@ -10,11 +10,13 @@ import (
 	"net/url"
 	"sync"
 	"testing"
+
+	"github.com/naftiko-go/naftiko/internal/secrettest"
 )
 
 // fakeLogtoToken is the API key the tests hand to naftiko through
 // LOGTO_API_KEY; the fake upstream accepts no other.
-const fakeLogtoToken = "test-secret-token"
+const fakeLogtoToken = secrettest.E2ELogtoAPIKey
 
 // upstreamRequest is one request the fake Logto upstream received.
 type upstreamRequest struct {

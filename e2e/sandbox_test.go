@@ -11,11 +11,12 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/naftiko-go/naftiko/internal/sandbox"
+	"github.com/naftiko-go/naftiko/internal/secrettest"
 )
 
 // sandboxToken is the fixed bearer token the in-process Logto sandbox accepts
 // and naftiko receives through LOGTO_API_KEY.
-const sandboxToken = "e2e-sandbox-token"
+const sandboxToken = secrettest.SandboxToken
 
 // logtoSandbox is the Logto Management API emulator served on a loopback port,
 // seeded and inspected only through its HTTP API, as a user would.

@@ -4,8 +4,6 @@ import (
 	"bufio"
 	"encoding/json"
 	"io"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -60,17 +58,11 @@ func TestStdioTransport(t *testing.T) {
 	require.NoError(t, err)
 	bin := buildNaftiko(t, filepath.Dir(dir))
 
-	gotPath := make(chan string, 10)
-	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		gotPath <- r.Method + " " + r.URL.Path
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = io.WriteString(w, `{"results":[{"name":"Ada","x":1},{"name":"Grace"}]}`)
-	}))
-	t.Cleanup(upstream.Close)
+	upstream, got := newQueryUpstream(t)
 	capFile := filepath.Join(t.TempDir(), "stdio.yaml")
 	require.NoError(t, os.WriteFile(capFile, []byte(stdioCapability), 0o600))
 
-	cmd := exec.CommandContext(t.Context(), bin, "serve", "--base-uri", "mock-api="+upstream.URL+"/v1", capFile)
+	cmd := exec.CommandContext(t.Context(), bin, "serve", "--base-uri", "mock-api="+upstream+"/v1", capFile)
 	stdin, err := cmd.StdinPipe()
 	require.NoError(t, err)
 	stdoutPipe, err := cmd.StdoutPipe()
@@ -129,7 +121,8 @@ func TestStdioTransport(t *testing.T) {
 	content := cr["content"].([]any)
 	require.Len(t, content, 1)
 	assert.JSONEq(t, `[{"name":"Ada"},{"name":"Grace"}]`, content[0].(map[string]any)["text"].(string))
-	assert.Equal(t, "POST /v1/databases/test-db-id-123/query", <-gotPath)
+	r := <-got
+	assert.Equal(t, "POST /v1/databases/test-db-id-123/query", r.Method+" "+r.Path)
 
 	send(`this is not json`)
 	parseErr := recv()

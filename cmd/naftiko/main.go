@@ -13,7 +13,12 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := cli.Main(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	// SIGHUP reloads the served configuration instead of ending the process.
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	app := &cli.App{Stdout: os.Stdout, Stderr: os.Stderr, Reload: hup}
+	code := app.Run(ctx, os.Args[1:])
+	signal.Stop(hup)
 	stop()
 	os.Exit(code)
 }

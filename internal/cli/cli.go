@@ -9,10 +9,14 @@ import (
 	"log/slog"
 	"os"
 	"strconv"
+	"sync"
 	"time"
+
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
 	"github.com/naftiko-go/naftiko/internal/engine"
 	"github.com/naftiko-go/naftiko/internal/spec"
+	"github.com/naftiko-go/naftiko/internal/telemetry"
 )
 
 // Version is the engine version, set at build time with
@@ -35,6 +39,9 @@ type App struct {
 	// OnListening, when set, is called once every adapter is bound (tests
 	// use it to learn the ports chosen for --port NS=0).
 	OnListening func([]engine.Listener)
+	// Reload receives SIGHUP: each value reloads the served configuration
+	// (nil: never).
+	Reload <-chan os.Signal
 }
 
 // Main runs the program with the process environment and returns the exit
@@ -145,10 +152,14 @@ type serveFlags struct {
 	envFile     string
 	logLevel    string
 	logFormat   string
-	timeout     time.Duration
+	timeout     timeouts
 	grace       time.Duration
 	maxBody     int64
 	maxUpstream int64
+	maxConc     int
+	watch       bool
+	accessLog   bool
+	otlp        string
 }
 
 func (a *App) serve(ctx context.Context, args []string) int {
@@ -161,7 +172,12 @@ func (a *App) serve(ctx context.Context, args []string) int {
 	fs.StringVar(&f.envFile, "env-file", "", "read KEY=VALUE lines from `FILE` for variables the environment does not set")
 	fs.StringVar(&f.logLevel, "log-level", "info", "log `level`: debug, info, warn, error")
 	fs.StringVar(&f.logFormat, "log-format", "text", "log `format`: text or json")
-	fs.DurationVar(&f.timeout, "timeout", 30*time.Second, "timeout of every upstream call")
+	f.timeout.def = 30 * time.Second
+	fs.Var(&f.timeout, "timeout", "timeout of every upstream call; `NS=D` or NS.OP=D: of consumer NS or its operation OP (repeatable)")
+	fs.IntVar(&f.maxConc, "max-upstream-concurrency", engine.DefaultMaxUpstreamConcurrency, "calls in flight per consumer namespace; more wait within their timeout (0: no limit)")
+	fs.BoolVar(&f.watch, "watch", false, "reload when a capability, imported or bind file changes (checked every second); SIGHUP always reloads")
+	fs.BoolVar(&f.accessLog, "access-log", true, "log one info line per REST request and MCP request")
+	fs.StringVar(&f.otlp, "otlp-endpoint", "", "export traces to this OTLP/HTTP `URL` (JSON; default: the control adapter's observability.exporters.otlp.endpoint, else none)")
 	fs.DurationVar(&f.grace, "shutdown-grace", 30*time.Second, "how long in-flight requests may finish after SIGINT/SIGTERM")
 	fs.Int64Var(&f.maxBody, "max-body-bytes", 1<<20, "largest REST request body accepted")
 	fs.Int64Var(&f.maxUpstream, "max-response-bytes", 16<<20, "largest upstream response accepted")
@@ -210,21 +226,39 @@ func (a *App) serve(ctx context.Context, args []string) int {
 
 	docs, diags := loadAll(fs.Args())
 	var eng *engine.Engine
+	opts := engine.Options{
+		BaseURIs:               f.baseURIs.m,
+		Ports:                  ports,
+		Address:                f.address,
+		LookupEnv:              lookupEnv,
+		Logger:                 logger,
+		UpstreamTimeout:        f.timeout.def,
+		OperationTimeouts:      f.timeout.per,
+		MaxUpstreamConcurrency: f.maxConc,
+		AccessLog:              f.accessLog,
+		ShutdownGrace:          f.grace,
+		MaxBodyBytes:           f.maxBody,
+		MaxResponseBytes:       f.maxUpstream,
+		AllowedOrigins:         f.origins.v,
+		Version:                Version,
+	}
+	if f.maxConc <= 0 {
+		opts.MaxUpstreamConcurrency = -1 // no limit
+	}
 	if !diags.HasErrors() {
+		tp, err := tracerProvider(f.otlp, docs, logger)
+		if err != nil {
+			fmt.Fprintf(a.Stderr, "naftiko: %v\n", err)
+			return exitUsage
+		}
+		defer func() {
+			sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+			defer cancel()
+			_ = tp.Shutdown(sctx) // flushes the last spans
+		}()
+		opts.TracerProvider = tp
 		var bd spec.Diagnostics
-		eng, bd = engine.Build(docs, engine.Options{
-			BaseURIs:         f.baseURIs.m,
-			Ports:            ports,
-			Address:          f.address,
-			LookupEnv:        lookupEnv,
-			Logger:           logger,
-			UpstreamTimeout:  f.timeout,
-			ShutdownGrace:    f.grace,
-			MaxBodyBytes:     f.maxBody,
-			MaxResponseBytes: f.maxUpstream,
-			AllowedOrigins:   f.origins.v,
-			Version:          Version,
-		})
+		eng, bd = engine.Build(docs, opts)
 		diags = append(diags, bd...)
 	}
 	if diags.HasErrors() || f.logLevel == "debug" {
@@ -250,12 +284,58 @@ func (a *App) serve(ctx context.Context, args []string) int {
 	if a.OnListening != nil {
 		a.OnListening(running.Listeners())
 	}
-	if err := running.Serve(ctx); err != nil {
+	// Reloads rebuild from the same files and flags; the trace provider
+	// (and so the OTLP endpoint) is kept.
+	files := fs.Args()
+	reloader := &engine.Reloader{Logger: logger, Build: func() (*engine.Engine, spec.Diagnostics) {
+		docs, diags := loadAll(files)
+		if diags.HasErrors() {
+			return nil, diags
+		}
+		next, bd := engine.Build(docs, opts)
+		if next != nil {
+			redactor.set(next.Secrets()) // before it serves
+		}
+		return next, append(diags, bd...)
+	}}
+	if f.watch {
+		reloader.Interval = time.Second
+	}
+	rctx, stopReloads := context.WithCancel(ctx)
+	var reloads sync.WaitGroup
+	reloads.Go(func() { reloader.Run(rctx, running, a.Reload) })
+	err = running.Serve(ctx)
+	stopReloads()
+	reloads.Wait()
+	if err != nil {
 		logger.Error("stopped with an error", "error", err.Error())
 		return exitFailure
 	}
 	logger.Info("stopped")
 	return exitOK
+}
+
+// tracerProvider makes the spans of invocations and upstream calls, exported
+// to the --otlp-endpoint flag or else to the first control adapter's OTLP
+// endpoint (unless its observability is disabled), or to nothing.
+func tracerProvider(flagEndpoint string, docs []*spec.Document, logger *slog.Logger) (*sdktrace.TracerProvider, error) {
+	opts := telemetry.Options{Endpoint: flagEndpoint, ServiceVersion: Version, Logger: logger.With("component", "otlp")}
+	if o := engine.Observability(docs); o != nil && (o.Enabled == nil || *o.Enabled) {
+		if opts.Endpoint == "" {
+			opts.Endpoint = o.OTLPEndpoint
+		}
+		if o.TracesSampling != nil {
+			opts.SamplingRatio = *o.TracesSampling
+		}
+	}
+	tp, err := telemetry.NewTracerProvider(opts)
+	if err != nil {
+		return nil, fmt.Errorf("--otlp-endpoint: %w", err)
+	}
+	if opts.Endpoint != "" {
+		logger.Info("exporting traces", "endpoint", opts.Endpoint)
+	}
+	return tp, nil
 }
 
 // printDiagnostics prints diagnostics as text lines, or as log records when

@@ -6,6 +6,7 @@ import (
 	"os"
 	"sort"
 	"strings"
+	"time"
 )
 
 // pairs is a repeatable NAME=VALUE flag.
@@ -77,4 +78,45 @@ func readEnvFile(path string) (map[string]string, error) {
 		env[k] = v
 	}
 	return env, sc.Err()
+}
+
+// timeouts is the repeatable --timeout flag: a bare duration sets the
+// timeout of every upstream call; NS=D sets consumer NS's and NS.OP=D the
+// one of operation OP of consumer NS.
+type timeouts struct {
+	def time.Duration
+	per map[string]time.Duration
+}
+
+func (t *timeouts) String() string {
+	if t == nil {
+		return ""
+	}
+	return t.def.String()
+}
+
+func (t *timeouts) Set(s string) error {
+	key, v, scoped := strings.Cut(s, "=")
+	if !scoped {
+		v = s
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		return fmt.Errorf("want a positive duration such as 30s, NS=D or NS.OP=D, got %q", s)
+	}
+	if !scoped {
+		t.def = d
+		return nil
+	}
+	if key == "" {
+		return fmt.Errorf("want NS=D or NS.OP=D, got %q", s)
+	}
+	if t.per == nil {
+		t.per = map[string]time.Duration{}
+	}
+	if _, dup := t.per[key]; dup {
+		return fmt.Errorf("%s given twice", key)
+	}
+	t.per[key] = d
+	return nil
 }

@@ -3,7 +3,9 @@ package cli
 import (
 	"context"
 	"log/slog"
+	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 )
 
@@ -12,15 +14,26 @@ import (
 // from elsewhere (an upstream's error message echoing a token, say).
 type redactor struct {
 	repl atomic.Pointer[strings.Replacer]
+	mu   sync.Mutex // serializes set
+	all  []string   // every secret set so far
 }
 
 const mask = "[REDACTED]"
 
 // set installs the secrets to hide. Values shorter than 4 bytes are left
 // alone: masking "1" or "on" everywhere would garble logs and hides nothing.
+// A reload calls it again with the new secrets added to the old ones: an
+// old secret may still be in flight.
 func (r *redactor) set(secrets []string) {
-	var args []string
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	for _, s := range secrets {
+		if !slices.Contains(r.all, s) {
+			r.all = append(r.all, s)
+		}
+	}
+	var args []string
+	for _, s := range r.all {
 		if len(s) >= 4 {
 			args = append(args, s, mask)
 		}

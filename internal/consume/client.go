@@ -51,6 +51,14 @@ type Options struct {
 	// Retry says which failed calls are sent again (retry.go). Nil means
 	// DefaultRetry: one retry of an idempotent call whose connection failed.
 	Retry *RetryPolicy
+	// OperationTimeouts replace Timeout for the operations they name.
+	OperationTimeouts map[string]time.Duration
+	// MaxConcurrency bounds the calls in flight to this consumer; a call
+	// waits for a slot within its timeout. 0 means no limit.
+	MaxConcurrency int
+	// InjectHeaders, when set, adds headers derived from the call's context
+	// (the engine's W3C traceparent) to every outbound request.
+	InjectHeaders func(context.Context, http.Header)
 }
 
 // Client calls the operations of one consumed namespace. It is safe for
@@ -72,6 +80,10 @@ type Client struct {
 	ops       map[*spec.ConsumedOperation]*operation
 	byName    map[string]*operation
 	specOps   map[string]*spec.ConsumedOperation
+	// limits and hooks (limit.go)
+	opTimeouts    map[string]time.Duration
+	sem           chan struct{} // nil: no concurrency limit
+	injectHeaders func(context.Context, http.Header)
 }
 
 // operation is a compiled consumed operation.
@@ -138,6 +150,12 @@ func New(c *spec.Consumer, opts Options) (*Client, error) {
 		ops:       map[*spec.ConsumedOperation]*operation{},
 		byName:    map[string]*operation{},
 		specOps:   map[string]*spec.ConsumedOperation{},
+
+		opTimeouts:    opts.OperationTimeouts,
+		injectHeaders: opts.InjectHeaders,
+	}
+	if opts.MaxConcurrency > 0 {
+		cl.sem = make(chan struct{}, opts.MaxConcurrency)
 	}
 	if cl.vars == nil {
 		cl.vars = map[string]any{}
@@ -338,8 +356,13 @@ func (c *Client) Call(ctx context.Context, op *spec.ConsumedOperation, params ma
 	u.RawPath = full
 	u.RawQuery = joinQuery(c.base.RawQuery, pathQuery, strings.Join(r.query, "&"))
 
-	ctx, cancel := context.WithTimeout(ctx, c.timeout)
+	timeout := c.timeoutOf(o.name)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
+	if err := c.acquire(ctx, o, timeout); err != nil {
+		return nil, err
+	}
+	defer c.release()
 	var rd io.Reader
 	if body != nil {
 		rd = bytes.NewReader(body)
@@ -349,6 +372,7 @@ func (c *Client) Call(ctx context.Context, op *spec.ConsumedOperation, params ma
 		return nil, c.transportErr(o, &u, err, false, callSecrets)
 	}
 	req.Header = r.header
+	c.inject(ctx, req.Header)
 	for _, ck := range r.cookies {
 		req.AddCookie(ck)
 	}
@@ -365,7 +389,14 @@ func (c *Client) Call(ctx context.Context, op *spec.ConsumedOperation, params ma
 	if resp.ContentLength > c.maxBytes {
 		return nil, c.tooLarge(o, &u)
 	}
-	data, err := io.ReadAll(io.LimitReader(resp.Body, c.maxBytes+1))
+	// One allocation when the length is known (io.ReadAll grows and copies).
+	var data []byte
+	if n := resp.ContentLength; n > 0 && n <= c.maxBytes {
+		data = make([]byte, n)
+		_, err = io.ReadFull(resp.Body, data)
+	} else {
+		data, err = io.ReadAll(io.LimitReader(resp.Body, c.maxBytes+1))
+	}
 	if err != nil {
 		return nil, c.transportErr(o, &u, err, isTimeout(ctx, err), callSecrets)
 	}
@@ -413,7 +444,7 @@ func (c *Client) transportErr(o *operation, u *url.URL, err error, timeout bool,
 		err = ue.Err
 	}
 	if timeout {
-		err = fmt.Errorf("no complete answer within %s: %w", c.timeout, context.DeadlineExceeded)
+		err = fmt.Errorf("no complete answer within %s: %w", c.timeoutOf(o.name), context.DeadlineExceeded)
 	} else if msg := scrub(err.Error(), c.secrets, callSecrets); msg != err.Error() {
 		err = &redactedError{msg: msg, cause: err}
 	}

@@ -77,6 +77,10 @@ func (c *Client) Forward(ctx context.Context, fr ForwardRequest) (*Response, err
 
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
+	if err := c.acquire(ctx, o, c.timeout); err != nil {
+		return nil, err
+	}
+	defer c.release()
 	var rd io.Reader
 	if len(fr.Body) > 0 {
 		rd = bytes.NewReader(fr.Body)
@@ -86,6 +90,7 @@ func (c *Client) Forward(ctx context.Context, fr ForwardRequest) (*Response, err
 		return nil, c.transportErr(o, &u, err, false, callSecrets)
 	}
 	req.Header = r.header
+	c.inject(ctx, req.Header)
 	for _, ck := range r.cookies {
 		req.AddCookie(ck)
 	}

@@ -9,12 +9,13 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/naftiko-go/naftiko/internal/secrettest"
 	"github.com/naftiko-go/naftiko/internal/spec"
 )
 
 // secretToken is the bind value of LOGTO_API_KEY in tests; no error text may
 // contain it.
-const secretToken = "s3cr3t-logto-token-4711"
+const secretToken = secrettest.ConsumeToken
 
 // received is one request as the fake upstream saw it on the wire.
 type received struct {

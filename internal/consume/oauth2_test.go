@@ -15,12 +15,13 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/naftiko-go/naftiko/internal/sandbox"
+	"github.com/naftiko-go/naftiko/internal/secrettest"
 	"github.com/naftiko-go/naftiko/internal/spec"
 )
 
 const (
 	testClientID     = "m2m app"
-	testClientSecret = "cl1ent-s3cret/&=" // characters that RFC 6749 §2.3.1 form-encodes
+	testClientSecret = secrettest.OAuth2ClientSecret // characters that RFC 6749 §2.3.1 form-encodes
 )
 
 // tokenServer is a client-credentials token endpoint plus an upstream that
@@ -228,7 +229,7 @@ func TestOAuth2Failures(t *testing.T) {
 			assert.IsType(t, tt.wantType, err)
 			assert.Contains(t, err.Error(), tt.want)
 			assert.NotContains(t, err.Error(), "wrong-s3cret-value")
-			assert.NotContains(t, err.Error(), testClientSecret)
+			secrettest.AssertNone(t, "the error", err.Error())
 			s.mu.Lock()
 			defer s.mu.Unlock()
 			assert.Empty(t, s.apiAuth, "no upstream call without a token")

@@ -3,7 +3,9 @@ package engine
 import (
 	"net"
 	"net/http"
+	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/naftiko-go/naftiko/internal/expose"
 	"github.com/naftiko-go/naftiko/internal/expose/control"
@@ -20,20 +22,21 @@ import (
 // each endpoint's operation id for metrics ("METHOD /path" for REST, the
 // tool name or resource URI for MCP).
 func (e *Engine) invokerFor(x *spec.Expose) expose.Invoker {
-	o := &observedInvoker{e: e, typ: x.Type, ops: map[*spec.Endpoint]string{}}
+	o := &observedInvoker{e: e, typ: x.Type, eps: map[*spec.Endpoint]epNames{}}
 	switch {
 	case x.Rest != nil:
 		for _, r := range x.Rest.Resources {
 			for _, op := range r.Operations {
-				o.ops[&op.Endpoint] = op.Method + " " + r.Path
+				method := strings.ToUpper(op.Method)
+				o.eps[&op.Endpoint] = epNames{op: op.Method + " " + r.Path, route: r.Path, method: method}
 			}
 		}
 	case x.MCP != nil:
 		for _, t := range x.MCP.Tools {
-			o.ops[&t.Endpoint] = t.Name
+			o.eps[&t.Endpoint] = epNames{op: t.Name, tool: t.Name}
 		}
 		for _, r := range x.MCP.Resources {
-			o.ops[&r.Endpoint] = r.URI
+			o.eps[&r.Endpoint] = epNames{op: r.URI, uri: r.URI}
 		}
 	}
 	return o
@@ -91,8 +94,13 @@ func (e *Engine) buildControl(x *spec.Expose) (http.Handler, spec.Diagnostics) {
 		e.metrics = control.NewMetrics()
 		e.observer = e.metrics
 	}
-	if o := x.Control.Observability; o != nil && o.OTLPEndpoint != "" {
-		diags.Warnf(o.Loc, "scrape /metrics instead", "not supported yet: OTLP export (%s); metrics are served at /metrics only and no traces are exported", o.OTLPEndpoint)
+	if o := x.Control.Observability; o != nil {
+		if p := strings.ToLower(o.TracesPropagate); p != "" && p != "tracecontext" && p != "w3c" {
+			diags.Warnf(o.Loc, "use tracecontext", "trace propagation %q is not supported: W3C trace context (traceparent) is propagated instead; OTLP export is unaffected", o.TracesPropagate)
+		}
+		if u, err := url.Parse(o.OTLPEndpoint); err == nil && u.Port() == "4317" {
+			diags.Warnf(o.Loc, "use the collector's OTLP/HTTP port (usually 4318)", "OTLP export uses HTTP with JSON; port 4317 is usually OTLP over gRPC")
+		}
 	}
 	opts := control.Options{
 		Logger:    e.opts.Logger,

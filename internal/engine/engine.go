@@ -13,6 +13,9 @@ import (
 	"strings"
 	"time"
 
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/naftiko-go/naftiko/internal/consume"
 	"github.com/naftiko-go/naftiko/internal/expose"
 	xauth "github.com/naftiko-go/naftiko/internal/expose/auth"
@@ -61,7 +64,23 @@ type Options struct {
 	// ScriptTimeout bounds each script step (default DefaultScriptTimeout);
 	// a capability's management.scripting.timeout takes precedence.
 	ScriptTimeout time.Duration
+	// OperationTimeouts replace UpstreamTimeout for one consumer ("NS") or
+	// one consumed operation ("NS.OP"; `serve --timeout NS.OP=D`).
+	OperationTimeouts map[string]time.Duration
+	// MaxUpstreamConcurrency bounds the calls in flight per consumer
+	// namespace (default DefaultMaxUpstreamConcurrency; negative: no limit).
+	MaxUpstreamConcurrency int
+	// AccessLog logs one info line per REST request and MCP request.
+	AccessLog bool
+	// TracerProvider makes the spans of invocations and upstream calls
+	// (default: an SDK provider that exports nothing, so that trace
+	// context is still propagated to upstreams with fresh span ids).
+	TracerProvider trace.TracerProvider
 }
+
+// DefaultMaxUpstreamConcurrency is the default of
+// Options.MaxUpstreamConcurrency.
+const DefaultMaxUpstreamConcurrency = 64
 
 func (o *Options) defaults() {
 	if o.Address == "" {
@@ -91,6 +110,13 @@ func (o *Options) defaults() {
 	if o.ScriptTimeout <= 0 {
 		o.ScriptTimeout = DefaultScriptTimeout
 	}
+	if o.MaxUpstreamConcurrency == 0 {
+		o.MaxUpstreamConcurrency = DefaultMaxUpstreamConcurrency
+	}
+	if o.TracerProvider == nil {
+		// No exporter: propagate trace context without recording spans.
+		o.TracerProvider = sdktrace.NewTracerProvider(sdktrace.WithSampler(sdktrace.ParentBased(sdktrace.NeverSample())))
+	}
 }
 
 // Engine is a built set of capabilities, ready to Run.
@@ -113,6 +139,12 @@ type Engine struct {
 	// binds are the bind values of the document being built (server-side
 	// authentication templates).
 	binds map[string]any
+	// docs are every document built, for the files a reload watches.
+	docs []*spec.Document
+	// tracer makes the invocation and upstream-call spans (telemetry.go).
+	tracer trace.Tracer
+	// stamps are the sizes and times of Files() when built (reload.go).
+	stamps map[string]fileStamp
 }
 
 // adapter is one exposing adapter with its handler and listen address.
@@ -167,7 +199,8 @@ type body struct {
 // nil. Warnings are returned alongside a usable Engine.
 func Build(docs []*spec.Document, opts Options) (*Engine, spec.Diagnostics) {
 	opts.defaults()
-	e := &Engine{opts: opts, log: opts.Logger.With("component", "engine"), plans: map[*spec.Endpoint]*plan{}, forwards: map[*spec.RestResource]*forwardPlan{}}
+	e := &Engine{opts: opts, log: opts.Logger.With("component", "engine"), plans: map[*spec.Endpoint]*plan{}, forwards: map[*spec.RestResource]*forwardPlan{},
+		docs: docs, tracer: opts.TracerProvider.Tracer(tracerName)}
 	diags := spec.CheckSet(docs)
 	for _, doc := range docs {
 		diags = append(diags, checkSupported(doc)...)
@@ -181,6 +214,9 @@ func Build(docs []*spec.Document, opts Options) (*Engine, spec.Diagnostics) {
 	}
 	if diags.HasErrors() {
 		return nil, diags
+	}
+	if !opts.ValidateOnly {
+		e.stamps = statFiles(e.Files())
 	}
 	return e, diags
 }
@@ -214,7 +250,64 @@ func checkOverrides(docs []*spec.Document, opts Options) spec.Diagnostics {
 			diags.Errorf(spec.Loc{}, "known adapters: "+joinKeys(adapters), "--port names adapter %q, which no capability declares", ns)
 		}
 	}
+	diags = append(diags, checkOperationTimeouts(docs, opts.OperationTimeouts)...)
 	return diags
+}
+
+// checkOperationTimeouts reports `--timeout NS[.OP]=D` keys that name no
+// consumer or no operation of it.
+func checkOperationTimeouts(docs []*spec.Document, timeouts map[string]time.Duration) spec.Diagnostics {
+	ops := map[string]map[string]bool{}
+	for _, doc := range docs {
+		if doc.Capability == nil {
+			continue
+		}
+		for _, c := range doc.Capability.Consumes {
+			if ops[c.Namespace] == nil {
+				ops[c.Namespace] = map[string]bool{}
+			}
+			for _, r := range c.Resources {
+				for _, o := range r.Operations {
+					ops[c.Namespace][o.Name] = true
+				}
+			}
+		}
+	}
+	consumers := map[string]bool{}
+	for ns := range ops {
+		consumers[ns] = true
+	}
+	var diags spec.Diagnostics
+	for _, key := range sortedKeys(timeouts) {
+		ns, op, hasOp := strings.Cut(key, ".")
+		switch {
+		case ops[ns] == nil:
+			diags.Errorf(spec.Loc{}, "known consumers: "+joinKeys(consumers), "--timeout names consumer %q, which no capability declares", ns)
+		case hasOp && !ops[ns][op]:
+			diags.Errorf(spec.Loc{}, "known operations: "+joinKeys(ops[ns]), "--timeout names operation %q of consumer %q, which does not declare it", op, ns)
+		case timeouts[key] <= 0:
+			diags.Errorf(spec.Loc{}, "write a positive duration such as 5s", "--timeout %s: the timeout must be positive", key)
+		}
+	}
+	return diags
+}
+
+// timeoutsOf returns the consumer ns's timeout and its per-operation ones.
+func (o *Options) timeoutsOf(ns string) (time.Duration, map[string]time.Duration) {
+	def := o.UpstreamTimeout
+	if d, ok := o.OperationTimeouts[ns]; ok {
+		def = d
+	}
+	var per map[string]time.Duration
+	for key, d := range o.OperationTimeouts {
+		if n, op, ok := strings.Cut(key, "."); ok && n == ns {
+			if per == nil {
+				per = map[string]time.Duration{}
+			}
+			per[op] = d
+		}
+	}
+	return def, per
 }
 
 // checkBaseURI rejects base URIs that would only fail at the first call.
@@ -252,15 +345,19 @@ func (e *Engine) buildDocument(doc *spec.Document) spec.Diagnostics {
 	}
 	clients := map[string]*consume.Client{}
 	for _, c := range doc.Capability.Consumes {
+		timeout, opTimeouts := e.opts.timeoutsOf(c.Namespace)
 		cl, err := consume.New(c, consume.Options{
-			BaseURI:          e.opts.BaseURIs[c.Namespace],
-			Vars:             vars.vars,
-			LookupEnv:        e.opts.LookupEnv,
-			AllowUnresolved:  e.opts.ValidateOnly,
-			Timeout:          e.opts.UpstreamTimeout,
-			MaxResponseBytes: e.opts.MaxResponseBytes,
-			HTTPClient:       e.opts.HTTPClient,
-			UserAgent:        "naftiko-go/" + e.opts.Version,
+			BaseURI:           e.opts.BaseURIs[c.Namespace],
+			Vars:              vars.vars,
+			LookupEnv:         e.opts.LookupEnv,
+			AllowUnresolved:   e.opts.ValidateOnly,
+			Timeout:           timeout,
+			OperationTimeouts: opTimeouts,
+			MaxConcurrency:    max(e.opts.MaxUpstreamConcurrency, 0),
+			InjectHeaders:     injectTraceContext,
+			MaxResponseBytes:  e.opts.MaxResponseBytes,
+			HTTPClient:        e.opts.HTTPClient,
+			UserAgent:         "naftiko-go/" + e.opts.Version,
 		})
 		if err != nil {
 			diags.Errorf(c.Loc, "", "%v", err)

@@ -21,6 +21,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/naftiko-go/naftiko/internal/engine"
+	"github.com/naftiko-go/naftiko/internal/secrettest"
 	"github.com/naftiko-go/naftiko/internal/spec"
 )
 
@@ -29,7 +30,7 @@ const (
 	consumerNS  = "logto-organization-invitations"
 	restNS      = "logto-organization-invitations-rest"
 	mcpNS       = "logto-organization-invitations-mcp"
-	testSecret  = "test-secret-token-5f1c"
+	testSecret  = secrettest.LogtoAPIKey
 	wantBearer  = "Bearer " + testSecret
 	problemType = "application/problem+json"
 )
@@ -117,9 +118,12 @@ func serveSeed(t *testing.T, upstream string, mutate func(*engine.Options)) *ser
 	return s
 }
 
+// assertNoSecret fails the test when text holds any secret the tests use
+// (secrettest.All). do and callTool apply it to every answer, and the
+// serving helpers to every log line when the test ends.
 func assertNoSecret(t *testing.T, where, text string) {
 	t.Helper()
-	assert.NotContains(t, text, testSecret, "the bearer token leaked into %s", where)
+	secrettest.AssertNone(t, where, text)
 }
 
 type httpReply struct {
@@ -144,6 +148,7 @@ func do(t *testing.T, method, u, body string) httpReply {
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
 	require.NoError(t, err)
+	assertNoSecret(t, "the answer to "+method+" "+u, string(b))
 	return httpReply{status: resp.StatusCode, header: resp.Header, body: string(b)}
 }
 
@@ -257,6 +262,9 @@ func callTool(t *testing.T, c *client.Client, name string, args map[string]any) 
 	req.Params.Arguments = args
 	res, err := c.CallTool(t.Context(), req)
 	require.NoError(t, err)
+	wire, err := json.Marshal(res)
+	require.NoError(t, err)
+	assertNoSecret(t, "the result of tool "+name, string(wire))
 	return res
 }
 

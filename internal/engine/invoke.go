@@ -121,6 +121,17 @@ func result(op *spec.ConsumedOperation, shaper *expr.Shaper, resp *consume.Respo
 		return res, nil
 	}
 	isJSON := isJSONType(ct) || (ct == "" && json.Valid(resp.Body))
+	if isJSON && (resp.Status >= 400 || shaper == nil || shaper.Passthrough()) {
+		// Passed through as sent: check the bytes but build no tree nobody
+		// reads (the MCP adapter hands them to mcp-go as raw structuredContent).
+		if json.Valid(resp.Body) {
+			res.IsJSON = true
+		} else if resp.Status < 400 {
+			return nil, &expose.Error{Kind: expose.KindUnreachable, Upstream: upstream,
+				Detail: fmt.Sprintf("upstream %s answered HTTP %d with a body that is not valid JSON", upstream, resp.Status)}
+		}
+		return res, nil
+	}
 	if isJSON {
 		doc, err := decodeJSON(resp.Body)
 		if err != nil {

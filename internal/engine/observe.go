@@ -7,70 +7,129 @@ import (
 	"sync/atomic"
 	"time"
 
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/naftiko-go/naftiko/internal/consume"
 	"github.com/naftiko-go/naftiko/internal/expose"
 	"github.com/naftiko-go/naftiko/internal/expose/control"
 	"github.com/naftiko-go/naftiko/internal/spec"
 )
 
-// observedInvoker is the Invoker an adapter receives: the engine's Invoke,
-// reported to the engine's observer (the control adapter's metrics) when
-// there is one. Wrapping here keeps metrics out of the invocation logic.
+// observedInvoker is the Invoker an adapter receives: the engine's Invoke in
+// a span, reported to the engine's observer (the control adapter's metrics)
+// when there is one. Wrapping here keeps metrics and traces out of the
+// invocation logic.
 type observedInvoker struct {
 	e   *Engine
-	typ string                    // adapter type: rest, mcp
-	ops map[*spec.Endpoint]string // operation id per endpoint
+	typ string                     // adapter type: rest, mcp
+	eps map[*spec.Endpoint]epNames // per endpoint
 }
 
-// Invoke runs the endpoint and reports its outcome.
+// epNames name an endpoint in metrics, spans and the access log.
+type epNames struct {
+	op     string // metrics: "METHOD /path", the tool name or the resource URI
+	route  string // REST: the resource path pattern
+	method string // REST: the HTTP method
+	tool   string // MCP: the tool name
+	uri    string // MCP: the resource URI
+}
+
+// Invoke runs the endpoint in a span and reports its outcome.
 func (o *observedInvoker) Invoke(ctx context.Context, x *spec.Expose, ep *spec.Endpoint, in expose.Inputs) (*expose.Result, error) {
-	obs := o.e.observer
-	if obs == nil {
-		return o.e.Invoke(ctx, x, ep, in)
+	n := o.eps[ep]
+	if n.op == "" {
+		n.op = ep.Name
+	}
+	ctx, span := o.e.startInvocationSpan(ctx, x, o.typ, n)
+	defer span.End()
+	if info := requestInfoFrom(ctx); info != nil {
+		traceID := ""
+		if sc := span.SpanContext(); sc.IsValid() {
+			traceID = sc.TraceID().String()
+		}
+		info.set(n.route, n.tool+n.uri, traceID)
 	}
 	start := time.Now()
 	res, err := o.e.Invoke(ctx, x, ep, in)
-	inv := expose.Invocation{AdapterType: o.typ, Adapter: x.Namespace, Operation: o.ops[ep], Duration: time.Since(start)}
-	if inv.Operation == "" {
-		inv.Operation = ep.Name
-	}
+	inv := expose.Invocation{AdapterType: o.typ, Adapter: x.Namespace, Operation: n.op, Duration: time.Since(start)}
 	switch {
 	case err != nil:
 		inv.Err = expose.AsError(err)
 		inv.Status = expose.StatusOf(inv.Err.Kind)
+		span.SetStatus(codes.Error, inv.Err.Kind.String())
+		span.SetAttributes(attribute.String("error.type", inv.Err.Kind.String()))
 	case res != nil:
 		inv.Status = res.Status
+		if o.typ == "rest" {
+			span.SetAttributes(attribute.Int("http.response.status_code", res.Status))
+		}
+		if res.Status >= 500 {
+			span.SetStatus(codes.Error, "")
+		}
 	}
-	obs.ObserveInvocation(ctx, inv)
+	if obs := o.e.observer; obs != nil {
+		obs.ObserveInvocation(ctx, inv)
+	}
 	return res, err
 }
 
-// callUpstream is the one place where the engine calls a consumed operation,
-// so that the observer sees every upstream call with its latency.
-func (e *Engine) callUpstream(ctx context.Context, c *consume.Client, op *spec.ConsumedOperation, pool map[string]any) (*consume.Response, error) {
-	obs := e.observer
-	if obs == nil {
-		return c.Call(ctx, op, pool)
+// startInvocationSpan starts the server span of one invocation, named and
+// attributed as the HTTP and MCP semantic conventions say.
+func (e *Engine) startInvocationSpan(ctx context.Context, x *spec.Expose, typ string, n epNames) (context.Context, trace.Span) {
+	attrs := []attribute.KeyValue{attribute.String("naftiko.adapter", x.Namespace), attribute.String("naftiko.adapter.type", typ)}
+	name := n.op
+	switch {
+	case n.method != "":
+		name = n.method + " " + n.route
+		attrs = append(attrs, attribute.String("http.request.method", n.method), attribute.String("http.route", n.route))
+	case n.tool != "":
+		name = "tools/call " + n.tool
+		attrs = append(attrs, attribute.String("mcp.method.name", "tools/call"), attribute.String("gen_ai.tool.name", n.tool))
+	case n.uri != "":
+		name = "resources/read " + n.uri
+		attrs = append(attrs, attribute.String("mcp.method.name", "resources/read"), attribute.String("mcp.resource.uri", n.uri))
 	}
+	return e.tracer.Start(ctx, name, trace.WithSpanKind(trace.SpanKindServer), trace.WithAttributes(attrs...))
+}
+
+// callUpstream is the one place where the engine calls a consumed operation,
+// so that every upstream call has its client span (whose context consume
+// sends as traceparent) and the observer sees it with its latency.
+func (e *Engine) callUpstream(ctx context.Context, c *consume.Client, op *spec.ConsumedOperation, pool map[string]any) (*consume.Response, error) {
+	ctx, span := e.tracer.Start(ctx, op.Method+" "+opName(op), trace.WithSpanKind(trace.SpanKindClient),
+		trace.WithAttributes(attribute.String("http.request.method", op.Method), attribute.String("naftiko.consumer", op.Consumer.Namespace),
+			attribute.String("naftiko.consumer.operation", op.Name)))
+	defer span.End()
 	start := time.Now()
 	resp, err := c.Call(ctx, op, pool)
 	call := expose.UpstreamCall{Namespace: op.Consumer.Namespace, Operation: op.Name, Method: op.Method, Duration: time.Since(start)}
 	if resp != nil {
 		call.Status = resp.Status
+		span.SetAttributes(attribute.Int("http.response.status_code", resp.Status))
+		if resp.Status >= 400 {
+			span.SetStatus(codes.Error, "")
+		}
 	}
 	if err != nil {
 		var te *consume.TransportError
 		if !errors.As(err, &te) {
 			// Input and configuration errors happen before anything is sent:
 			// not an upstream call.
+			span.SetStatus(codes.Error, "not sent")
 			return resp, err
 		}
 		call.Err = &expose.Error{Kind: expose.KindUnreachable}
 		if te.Timeout {
 			call.Err.Kind = expose.KindTimeout
 		}
+		span.SetStatus(codes.Error, call.Err.Kind.String())
+		span.SetAttributes(attribute.String("error.type", call.Err.Kind.String()))
 	}
-	obs.ObserveUpstream(ctx, call)
+	if obs := e.observer; obs != nil {
+		obs.ObserveUpstream(ctx, call)
+	}
 	return resp, err
 }
 

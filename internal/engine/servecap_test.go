@@ -3,6 +3,7 @@ package engine_test
 import (
 	"context"
 	"encoding/json"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"testing"
@@ -60,6 +61,11 @@ func buildDoc(t *testing.T, doc *spec.Document, upstream string, mutate func(*en
 			opts.BaseURIs[c.Namespace] = upstream
 		}
 	}
+	// Every log line is scanned for secrets when the test ends; a test that
+	// installs its own logger checks its own lines.
+	logs := &syncBuffer{}
+	opts.Logger = slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	t.Cleanup(func() { assertNoSecret(t, "the logs", logs.String()) })
 	if mutate != nil {
 		mutate(&opts)
 	}

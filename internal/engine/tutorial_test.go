@@ -28,9 +28,9 @@ const mcpServerToken = "sk-mcp-YYYYYYYYYYYY"
 
 // tutorial is one tutorial step served in-process.
 type tutorial struct {
-	up      *fakeShipyard
-	urls    map[string]string
-	mcp     *client.Client
+	up   *fakeShipyard
+	urls map[string]string
+	mcp  *client.Client
 }
 
 func serveTutorial(t *testing.T, file string) *tutorial {

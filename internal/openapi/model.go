@@ -11,13 +11,27 @@ type Document struct {
 	Paths      map[string]*PathItem  `json:"paths" yaml:"paths"`
 	Components *Components           `json:"components,omitempty" yaml:"components,omitempty"`
 	Security   []map[string][]string `json:"security,omitempty" yaml:"security,omitempty"`
+	Tags       []Tag                 `json:"tags,omitempty" yaml:"tags,omitempty"`
+}
+
+// Tag names a group of operations (one per named exposed resource).
+type Tag struct {
+	Name        string `json:"name" yaml:"name"`
+	Description string `json:"description,omitempty" yaml:"description,omitempty"`
 }
 
 // Info is the document's metadata.
 type Info struct {
-	Title       string `json:"title" yaml:"title"`
-	Description string `json:"description,omitempty" yaml:"description,omitempty"`
-	Version     string `json:"version" yaml:"version"`
+	Title       string   `json:"title" yaml:"title"`
+	Description string   `json:"description,omitempty" yaml:"description,omitempty"`
+	Contact     *Contact `json:"contact,omitempty" yaml:"contact,omitempty"`
+	Version     string   `json:"version" yaml:"version"`
+}
+
+// Contact is who to ask about the API: a stakeholder of the capability.
+type Contact struct {
+	Name  string `json:"name,omitempty" yaml:"name,omitempty"`
+	Email string `json:"email,omitempty" yaml:"email,omitempty"`
 }
 
 // Server is where the API is served.

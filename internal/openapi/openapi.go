@@ -56,6 +56,7 @@ func Generate(doc *spec.Document, x *spec.Expose, opts Options) (*Document, erro
 			d.Info.Title = doc.Info.Label
 		}
 		d.Info.Description = doc.Info.Description
+		d.Info.Contact = contact(doc.Info.Stakeholders)
 	}
 	if x.Description != "" {
 		d.Info.Description = strings.TrimSpace(d.Info.Description + "\n\n" + x.Description)
@@ -76,6 +77,7 @@ func Generate(doc *spec.Document, x *spec.Expose, opts Options) (*Document, erro
 	}
 
 	ids := map[string]bool{}
+	tagged := map[string]bool{}
 	for _, r := range x.Rest.Resources {
 		if r == nil {
 			continue
@@ -96,9 +98,53 @@ func Generate(doc *spec.Document, x *spec.Expose, opts Options) (*Document, erro
 				continue // the REST adapter refuses these; validate reports them
 			}
 			*slot = operation(x, r, op, method, path, patterns, ids)
+			// Every tag an operation uses is declared once, in order.
+			for _, tag := range (*slot).Tags {
+				if !tagged[tag] {
+					tagged[tag] = true
+					d.Tags = append(d.Tags, Tag{Name: tag, Description: firstNonEmpty(r.Description, r.Label)})
+				}
+			}
+		}
+	}
+	if len(ids) == 0 {
+		// No operation refers to the problem schema.
+		delete(d.Components.Schemas, problemSchema)
+		if len(d.Components.Schemas) == 0 && len(d.Components.SecuritySchemes) == 0 {
+			d.Components = nil
 		}
 	}
 	return d, nil
+}
+
+// contact is the first stakeholder with an e-mail address, else the first
+// one; nil without stakeholders (nothing to invent).
+func contact(people []*spec.Person) *Contact {
+	var first *spec.Person
+	for _, p := range people {
+		if p == nil || (p.FullName == "" && p.Email == "") {
+			continue
+		}
+		if p.Email != "" {
+			return &Contact{Name: p.FullName, Email: p.Email}
+		}
+		if first == nil {
+			first = p
+		}
+	}
+	if first == nil {
+		return nil
+	}
+	return &Contact{Name: first.FullName}
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, v := range s {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
 }
 
 // JSON returns the document as indented JSON.
@@ -163,6 +209,10 @@ func operation(x *spec.Expose, r *spec.RestResource, op *spec.RestOperation, met
 	}
 	if o.Description == "" && o.Summary == "" {
 		o.Description = r.Description
+	}
+	if o.Description == "" && op.Target != nil {
+		// What the operation does is what the upstream operation it calls does.
+		o.Description = firstNonEmpty(op.Target.Description, op.Target.Label)
 	}
 	if r.Name != "" {
 		o.Tags = []string{r.Name}
@@ -276,8 +326,12 @@ func requestBody(body []spec.Input) *RequestBody {
 // scalar is the schema of a declared JSON type ("" accepts anything).
 func scalar(typ string) *Schema {
 	switch typ {
-	case "string", "number", "integer", "boolean", "array", "object":
+	case "string", "number", "integer", "boolean", "object":
 		return &Schema{Type: typ}
+	case "array":
+		// Items of any type, said explicitly: linters (Spectral's
+		// array-items) require items beside type: array.
+		return &Schema{Type: typ, Items: &Schema{}}
 	}
 	return &Schema{}
 }
@@ -352,11 +406,12 @@ func problem() *Schema {
 		Description: "RFC 9457 problem details.",
 		Required:    []string{"type", "title", "status"},
 		Properties: map[string]*Schema{
-			"type":   {Type: "string", Description: "a stable URI naming the kind of problem"},
-			"title":  {Type: "string"},
-			"status": {Type: "integer"},
-			"detail": {Type: "string", Description: "what went wrong and what to change"},
-			"param":  {Type: "string", Description: "the offending input, for input errors"},
+			"type":      {Type: "string", Description: "a stable URI naming the kind of problem"},
+			"title":     {Type: "string"},
+			"status":    {Type: "integer"},
+			"detail":    {Type: "string", Description: "what went wrong and what to change"},
+			"param":     {Type: "string", Description: "the offending input, for input errors"},
+			"requestId": {Type: "string", Description: "the request id (also in the X-Request-Id response header)"},
 		},
 	}
 }

@@ -159,7 +159,12 @@ func TestSeedDocument(t *testing.T) {
 func TestGenerate(t *testing.T) {
 	t.Parallel()
 	const file = `naftiko: 1.0.0-alpha2
-info: {label: Pets, description: d}
+info:
+  label: Pets
+  description: d
+  stakeholders:
+    - {role: owner, fullName: Ada}
+    - {role: maintainer, fullName: Grace, email: grace@example.com}
 capability:
   consumes:
     - type: http
@@ -198,7 +203,11 @@ capability:
               with: {name: rest.name, age: rest.age}
         - path: /things/{id:[0-9]+}
           operations:
-            - {method: GET, call: pets.get-pet, with: {id: rest.id}}
+            - method: GET
+              call: pets.get-pet
+              with: {id: rest.id}
+              inputParameters:
+                - {name: ids, in: query, type: array}
 `
 	dir := t.TempDir()
 	f := filepath.Join(dir, "pets.yaml")
@@ -233,9 +242,72 @@ capability:
 
 	things := api.Paths.Find("/things/{id}").Get
 	require.NotNil(t, things)
-	require.Len(t, things.Parameters, 1)
-	assert.Equal(t, "path", things.Parameters[0].Value.In)
-	assert.Equal(t, "^(?:[0-9]+)$", things.Parameters[0].Value.Schema.Value.Pattern)
+	require.Len(t, things.Parameters, 2)
+	id := things.Parameters.GetByInAndName("path", "id")
+	require.NotNil(t, id)
+	assert.Equal(t, "^(?:[0-9]+)$", id.Schema.Value.Pattern)
+	ids := things.Parameters.GetByInAndName("query", "ids")
+	require.NotNil(t, ids)
+	assert.True(t, ids.Schema.Value.Type.Is("array"))
+	require.NotNil(t, ids.Schema.Value.Items, "an untyped array still says items (Spectral's array-items)")
+	assert.Nil(t, ids.Schema.Value.Items.Value.Type, "items of any type")
+
+	// Spectral's spectral:oas ruleset: a contact, every operation tag
+	// declared once, an operation description from the called operation.
+	require.NotNil(t, api.Info.Contact)
+	assert.Equal(t, "Grace", api.Info.Contact.Name, "the first stakeholder with an e-mail address")
+	assert.Equal(t, "grace@example.com", api.Info.Contact.Email)
+	require.Len(t, api.Tags, 1, "only the named resource tags its operations")
+	assert.Equal(t, "pet", api.Tags[0].Name)
+	assert.Equal(t, []string{"pet"}, get.Tags)
+	assert.Equal(t, []string{"pet"}, put.Tags)
+	assert.Empty(t, things.Tags)
+}
+
+func TestGenerateWithoutStakeholdersOrOperations(t *testing.T) {
+	t.Parallel()
+	const file = `naftiko: 1.0.0-alpha2
+info: {label: Empty, description: d}
+capability:
+  consumes:
+    - type: http
+      namespace: pets
+      baseUri: https://pets.example.com
+      resources:
+        - {name: pet, path: /pets, operations: [{name: list, method: GET, description: List the pets}]}
+  exposes:
+    - type: rest
+      namespace: empty-rest
+      port: 8080
+      resources: []
+    - type: rest
+      namespace: described-rest
+      port: 8081
+      resources:
+        - path: /pets
+          operations:
+            - {method: GET, call: pets.list}
+`
+	f := filepath.Join(t.TempDir(), "empty.yaml")
+	require.NoError(t, os.WriteFile(f, []byte(file), 0o600))
+	doc, adapters := restAdapters(t, f)
+	require.Len(t, adapters, 2)
+
+	d, err := Generate(doc, adapters[0], Options{})
+	require.NoError(t, err)
+	assert.Nil(t, d.Info.Contact, "no stakeholder, no invented contact")
+	assert.Nil(t, d.Components, "no operation refers to the problem schema")
+	j, err := d.JSON()
+	require.NoError(t, err)
+	validate(t, j)
+
+	d, err = Generate(doc, adapters[1], Options{})
+	require.NoError(t, err)
+	op := d.Paths["/pets"].Get
+	require.NotNil(t, op)
+	assert.Equal(t, "List the pets", op.Description, "the called operation's description")
+	require.NotNil(t, d.Components)
+	assert.Contains(t, d.Components.Schemas, problemSchema)
 }
 
 func TestMount(t *testing.T) {

@@ -143,6 +143,8 @@ func toolResult(res *expose.Result) *mcp.CallToolResult {
 	out := mcp.NewToolResultText(bodyText(res.Body))
 	if obj, ok := res.Value.(map[string]any); ok && res.IsJSON {
 		out.StructuredContent = obj
+	} else if res.IsJSON && res.Value == nil && isJSONObject(res.Body) {
+		out.RawStructuredContent = res.Body // passthrough: no decode, no re-encode
 	}
 	return out
 }
@@ -191,4 +193,16 @@ func kindText(k expose.Kind) string {
 	default:
 		return "internal error"
 	}
+}
+
+// isJSONObject reports whether the valid JSON b is an object.
+func isJSONObject(b []byte) bool {
+	for _, c := range b {
+		switch c {
+		case ' ', '\t', '\n', '\r':
+			continue
+		}
+		return c == '{'
+	}
+	return false
 }

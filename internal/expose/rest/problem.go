@@ -11,6 +11,10 @@ import (
 // problemContentType is the media type of RFC 9457 problem details.
 const problemContentType = "application/problem+json"
 
+// headerRequestID is the response header in which the engine puts the
+// request id before the adapter runs.
+const headerRequestID = "X-Request-Id"
+
 // Problem type URIs; stable, documented in doc.go.
 const (
 	typeBadInput         = "urn:naftiko:problem:bad-input"
@@ -32,6 +36,9 @@ type problem struct {
 	Status int    `json:"status"`
 	Detail string `json:"detail,omitempty"`
 	Param  string `json:"param,omitempty"`
+	// RequestID repeats the X-Request-Id response header, when the engine
+	// set one, so that a caller can quote it from the body alone.
+	RequestID string `json:"requestId,omitempty"`
 }
 
 // problemOf is the one place where engine error kinds become HTTP answers.
@@ -63,6 +70,9 @@ func problemOf(e *expose.Error) problem {
 
 // writeProblem writes p as application/problem+json.
 func writeProblem(w http.ResponseWriter, p problem) {
+	if p.RequestID == "" {
+		p.RequestID = w.Header().Get(headerRequestID)
+	}
 	body, err := json.Marshal(p)
 	if err != nil {
 		// Cannot happen with string and int fields; keep the status anyway.
