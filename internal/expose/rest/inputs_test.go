@@ -142,7 +142,7 @@ func TestNewRejectsBadAdapters(t *testing.T) {
 		{"empty variable pattern", adapter("/v1/{id:}", "GET"), "empty pattern"},
 		{"empty variable", adapter("/v1/{}", "GET"), "not a valid variable name"},
 		{"duplicate variable", adapter("/v1/{id}/{{id}}", "GET"), "appears twice"},
-		{"two variables in a segment", adapter("/v1/{a}-{b}", "GET"), "more than one variable"},
+		{"two adjacent variables in a segment", adapter("/v1/{a}{b}", "GET"), "nothing between them"},
 		{"query in path", adapter("/v1/x?y=1", "GET"), "query"},
 		{"unknown method", adapter("/v1/x", "BREW"), `method "BREW"`},
 		{"duplicate route", adapter("/v1/x", "GET", "get"), "already declared"},

@@ -298,3 +298,25 @@ func TestInvalidResultIsInternal(t *testing.T) {
 	assert.Equal(t, http.StatusInternalServerError, r.status)
 	assert.Equal(t, typeInternal, decodeProblem(t, r).Type)
 }
+
+// TestSeveralVariablesInOneSegment: {a}.{b} routes split at the literal
+// between the variables, as in real files (/data/{ts}/{pkg}.{version}.json).
+func TestSeveralVariablesInOneSegment(t *testing.T) {
+	t.Parallel()
+	res := &spec.RestResource{Path: "/data/{timestamp}/{packageId}.{version}.json"}
+	res.Operations = []*spec.RestOperation{{Method: "GET", Endpoint: spec.Endpoint{Name: "get-package"}}}
+	adapter := &spec.Expose{Type: "rest", Namespace: "pkgs", Rest: &spec.RestAdapter{Resources: []*spec.RestResource{res}}}
+	inv := &fakeInvoker{}
+	srv := serve(t, adapter, inv, Options{})
+
+	// A variable ends at the next delimiter of the pattern, so a value holding
+	// that delimiter ("13.0.3") cannot be told apart and does not match.
+	assert.Equal(t, http.StatusNotFound, do(t, srv, "GET", "/data/2026-11-26/newtonsoft-json.13.0.3.json", "", "").status)
+	r := do(t, srv, "GET", "/data/2026-11-26/newtonsoft-json.13.json", "", "")
+	require.Equal(t, http.StatusOK, r.status)
+	calls := inv.recorded()
+	require.Len(t, calls, 1)
+	assert.Equal(t, "2026-11-26", calls[0].in.Values["timestamp"])
+	assert.Equal(t, "newtonsoft-json", calls[0].in.Values["packageId"], "the first variable stops at the first dot")
+	assert.Equal(t, "13", calls[0].in.Values["version"])
+}

@@ -44,11 +44,13 @@ func parseRoute(path string) (route, error) {
 		}
 		last := 0
 		matches := placeholderRE.FindAllStringSubmatchIndex(seg, -1)
-		if len(matches) > 1 {
-			return route{}, fmt.Errorf("path %q: segment %q has more than one variable", path, seg)
-		}
-		for _, m := range matches {
+		for j, m := range matches {
 			lit := seg[last:m[0]]
+			// chi splits {a}-{b} and {a}.{b} at the literal between them;
+			// two variables with nothing between cannot be told apart.
+			if j > 0 && lit == "" {
+				return route{}, fmt.Errorf("path %q: segment %q has two variables with nothing between them", path, seg)
+			}
 			if err := checkLiteral(path, lit); err != nil {
 				return route{}, err
 			}
