@@ -10,7 +10,7 @@ REST_PORT ?= 8080
 MCP_PORT ?= 9090
 SANDBOX_PORT ?= 3001
 
-.PHONY: help build test test-race lint fuzz load bench demo ci e2e-deps validate-capabilities clean
+.PHONY: help build test test-race lint fuzz fuzz-short load bench demo ci e2e-deps validate-capabilities clean
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-22s %s\n", $$1, $$2}'
@@ -58,7 +58,10 @@ bench: ## Go micro-benchmarks, then the end-to-end benchmark (bench/run.sh, ~3 m
 demo: build ## run the Logto sandbox and naftiko in front of it (Ctrl-C stops both)
 	REST_PORT=$(REST_PORT) MCP_PORT=$(MCP_PORT) SANDBOX_PORT=$(SANDBOX_PORT) ./scripts/demo.sh
 
-ci: lint test-race validate-capabilities ## what CI runs (.ci/run)
+fuzz-short: ## every fuzz target for a fixed count of inputs (FUZZTIME=500x; counts, not durations, so a busy machine cannot time it out)
+	$(MAKE) --no-print-directory fuzz FUZZTIME=$${FUZZTIME:-500x}
+
+ci: lint test-race validate-capabilities fuzz-short ## what CI runs (.ci/run)
 
 clean: ## remove build output
 	rm -rf $(BIN)
