@@ -338,13 +338,10 @@ func (c *Client) Call(ctx context.Context, op *spec.ConsumedOperation, params ma
 		r.header.Set("Content-Type", contentType)
 	}
 
-	var ca callAuth
-	if c.auth != nil {
-		if ca, err = c.auth.apply(r, scope); err != nil {
-			return nil, &ConfigError{Namespace: c.ns, Operation: o.name, Err: err}
-		}
+	ca, err := c.authorize(o, r, scope)
+	if err != nil {
+		return nil, err
 	}
-	callSecrets := ca.secrets
 
 	u := *c.base
 	full := joinPath(c.base.EscapedPath(), escPath)
@@ -356,20 +353,41 @@ func (c *Client) Call(ctx context.Context, op *spec.ConsumedOperation, params ma
 	u.RawPath = full
 	u.RawQuery = joinQuery(c.base.RawQuery, pathQuery, strings.Join(r.query, "&"))
 
-	timeout := c.timeoutOf(o.name)
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	return c.exchange(ctx, o, &u, c.timeoutOf(o.name), rd, r, ca)
+}
+
+// authorize applies the consumer's authentication, if any, to r. A credential
+// that cannot be rendered is a *ConfigError.
+func (c *Client) authorize(o *operation, r *request, scope map[string]any) (callAuth, error) {
+	if c.auth == nil {
+		return callAuth{}, nil
+	}
+	ca, err := c.auth.apply(r, scope)
+	if err != nil {
+		return callAuth{}, &ConfigError{Namespace: c.ns, Operation: o.name, Err: err}
+	}
+	return ca, nil
+}
+
+// exchange is the part of Call and Forward after the request is built: it
+// takes a concurrency slot within timeout, sends body to u with r's headers,
+// cookies and basic credentials plus ca's authentication (and retries), and
+// reads the answer, refusing one larger than the consumer's limit.
+func (c *Client) exchange(ctx context.Context, o *operation, u *url.URL, timeout time.Duration, body io.Reader, r *request, ca callAuth) (*Response, error) {
+	callSecrets := ca.secrets
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	if err := c.acquire(ctx, o, timeout); err != nil {
 		return nil, err
 	}
 	defer c.release()
-	var rd io.Reader
-	if body != nil {
-		rd = bytes.NewReader(body)
-	}
-	req, err := http.NewRequestWithContext(ctx, o.method, u.String(), rd)
+	req, err := http.NewRequestWithContext(ctx, o.method, u.String(), body)
 	if err != nil {
-		return nil, c.transportErr(o, &u, err, false, callSecrets)
+		return nil, c.transportErr(o, u, err, false, callSecrets)
 	}
 	req.Header = r.header
 	c.inject(ctx, req.Header)
@@ -383,11 +401,11 @@ func (c *Client) Call(ctx context.Context, op *spec.ConsumedOperation, params ma
 	// send adds digest and OAuth 2 credentials and retries (retry.go).
 	resp, err := c.send(ctx, o, req, ca)
 	if err != nil {
-		return nil, c.sendErr(ctx, o, &u, err, callSecrets)
+		return nil, c.sendErr(ctx, o, u, err, callSecrets)
 	}
 	defer resp.Body.Close()
 	if resp.ContentLength > c.maxBytes {
-		return nil, c.tooLarge(o, &u)
+		return nil, c.tooLarge(o, u)
 	}
 	// One allocation when the length is known (io.ReadAll grows and copies).
 	var data []byte
@@ -398,10 +416,10 @@ func (c *Client) Call(ctx context.Context, op *spec.ConsumedOperation, params ma
 		data, err = io.ReadAll(io.LimitReader(resp.Body, c.maxBytes+1))
 	}
 	if err != nil {
-		return nil, c.transportErr(o, &u, err, isTimeout(ctx, err), callSecrets)
+		return nil, c.transportErr(o, u, err, isTimeout(ctx, err), callSecrets)
 	}
 	if int64(len(data)) > c.maxBytes {
-		return nil, c.tooLarge(o, &u)
+		return nil, c.tooLarge(o, u)
 	}
 	return &Response{Status: resp.StatusCode, Header: resp.Header, Body: data}, nil
 }

@@ -59,13 +59,10 @@ func (c *Client) Forward(ctx context.Context, fr ForwardRequest) (*Response, err
 	if err := r.apply(c.params, scope, c.lookupEnv); err != nil {
 		return nil, err
 	}
-	var ca callAuth
-	if c.auth != nil {
-		if ca, err = c.auth.apply(r, scope); err != nil {
-			return nil, &ConfigError{Namespace: c.ns, Operation: o.name, Err: err}
-		}
+	ca, err := c.authorize(o, r, scope)
+	if err != nil {
+		return nil, err
 	}
-	callSecrets := ca.secrets
 
 	u := *c.base
 	full := joinPath(c.base.EscapedPath(), escPath)
@@ -75,45 +72,12 @@ func (c *Client) Forward(ctx context.Context, fr ForwardRequest) (*Response, err
 	u.RawPath = full
 	u.RawQuery = joinQuery(c.base.RawQuery, fr.RawQuery, strings.Join(r.query, "&"))
 
-	ctx, cancel := context.WithTimeout(ctx, c.timeout)
-	defer cancel()
-	if err := c.acquire(ctx, o, c.timeout); err != nil {
-		return nil, err
-	}
-	defer c.release()
 	var rd io.Reader
 	if len(fr.Body) > 0 {
 		rd = bytes.NewReader(fr.Body)
 	}
-	req, err := http.NewRequestWithContext(ctx, o.method, u.String(), rd)
-	if err != nil {
-		return nil, c.transportErr(o, &u, err, false, callSecrets)
-	}
-	req.Header = r.header
-	c.inject(ctx, req.Header)
-	for _, ck := range r.cookies {
-		req.AddCookie(ck)
-	}
-	if r.hasBasic {
-		req.SetBasicAuth(r.basicUser, r.basicPass)
-	}
-	// send adds digest and OAuth 2 credentials and retries, as for Call.
-	resp, err := c.send(ctx, o, req, ca)
-	if err != nil {
-		return nil, c.sendErr(ctx, o, &u, err, callSecrets)
-	}
-	defer resp.Body.Close()
-	if resp.ContentLength > c.maxBytes {
-		return nil, c.tooLarge(o, &u)
-	}
-	data, err := io.ReadAll(io.LimitReader(resp.Body, c.maxBytes+1))
-	if err != nil {
-		return nil, c.transportErr(o, &u, err, isTimeout(ctx, err), callSecrets)
-	}
-	if int64(len(data)) > c.maxBytes {
-		return nil, c.tooLarge(o, &u)
-	}
-	return &Response{Status: resp.StatusCode, Header: resp.Header, Body: data}, nil
+	// exchange adds digest and OAuth 2 credentials and retries, as for Call.
+	return c.exchange(ctx, o, &u, c.timeout, rd, r, ca)
 }
 
 // forwardPath re-escapes each segment of p and refuses "." and "..", so a

@@ -184,60 +184,38 @@ func (c *checker) customData(o object) json.RawMessage {
 func (s *Server) listOrganizations(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	orgs := make([]*organization, 0, len(s.st.Organizations))
-	for _, o := range s.st.Organizations {
-		orgs = append(orgs, o)
-	}
-	bySeq(orgs, func(o *organization) int64 { return o.Seq })
-	out := make([]organizationEntity, len(orgs))
-	for n, o := range orgs {
-		out[n] = orgJSON(o)
-	}
-	s.reply(w, r, http.StatusOK, out)
+	s.reply(w, r, http.StatusOK, newestFirst(s.st.Organizations, func(o *organization) int64 { return o.Seq }, orgJSON))
 }
 
 // createOrganization is POST /api/organizations {name, description?, customData?, isMfaRequired?}.
 func (s *Server) createOrganization(w http.ResponseWriter, r *http.Request) {
-	body, e := readBody(r)
-	if e != nil {
-		s.fail(w, e)
-		return
-	}
-	var c checker
 	org := &organization{}
-	if o, ok := c.obj(nil, body, true, false); ok {
+	if !s.checkObject(w, r, func(c *checker, o object) {
 		v, has := o.get("name")
 		org.Name, _ = c.str([]any{"name"}, v, has, stringRule{min: 1, max: 128})
 		org.Description = c.description(o)
 		org.CustomData = c.customData(o)
 		v, has = o.get("isMfaRequired")
 		org.IsMfaRequired, _ = c.boolean([]any{"isMfaRequired"}, v, has)
-	}
-	if !c.ok() {
-		s.fail(w, errGuard("body", c.issues))
+	}) {
 		return
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	org.ID, org.CreatedAt, org.Seq = newID(), s.nowMs(), s.st.nextSeq()
 	s.st.Organizations[org.ID] = org
-	if e := s.persist(); e != nil {
-		s.fail(w, e)
-		return
+	if s.saved(w) {
+		s.reply(w, r, http.StatusCreated, orgJSON(org))
 	}
-	s.reply(w, r, http.StatusCreated, orgJSON(org))
 }
 
 // getOrganization is GET /api/organizations/{id}.
 func (s *Server) getOrganization(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	o, ok := s.st.Organizations[r.PathValue("id")]
-	if !ok {
-		s.fail(w, errNotFound())
-		return
+	if o, ok := lookup(s, w, s.st.Organizations, r.PathValue("id")); ok {
+		s.reply(w, r, http.StatusOK, orgJSON(o))
 	}
-	s.reply(w, r, http.StatusOK, orgJSON(o))
 }
 
 // deleteOrganization is DELETE /api/organizations/{id}; invitations, memberships and member
@@ -246,8 +224,7 @@ func (s *Server) deleteOrganization(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	st, id := s.st, r.PathValue("id")
-	if _, ok := st.Organizations[id]; !ok {
-		s.fail(w, errNotFound())
+	if _, ok := lookup(s, w, st.Organizations, id); !ok {
 		return
 	}
 	delete(st.Organizations, id)
@@ -258,11 +235,9 @@ func (s *Server) deleteOrganization(w http.ResponseWriter, r *http.Request) {
 	}
 	st.Members = removeWhere(st.Members, func(m membership) bool { return m.OrganizationID == id })
 	st.UserRoles = removeWhere(st.UserRoles, func(u userRole) bool { return u.OrganizationID == id })
-	if e := s.persist(); e != nil {
-		s.fail(w, e)
-		return
+	if s.saved(w) {
+		noContent(w)
 	}
-	noContent(w)
 }
 
 // listOrganizationUsers is GET /api/organizations/{id}/users: members with their roles in the
@@ -283,21 +258,11 @@ func (s *Server) listOrganizationUsers(w http.ResponseWriter, r *http.Request) {
 // addOrganizationUsers is POST /api/organizations/{id}/users {userIds}: 201, existing
 // members are left as they are.
 func (s *Server) addOrganizationUsers(w http.ResponseWriter, r *http.Request) {
-	body, e := readBody(r)
-	if e != nil {
-		s.fail(w, e)
-		return
-	}
-	var (
-		c   checker
-		ids []string
-	)
-	if o, ok := c.obj(nil, body, true, false); ok {
+	var ids []string
+	if !s.checkObject(w, r, func(c *checker, o object) {
 		v, has := o.get("userIds")
 		ids, _ = c.strArray([]any{"userIds"}, v, has, false, stringRule{min: 1}, true)
-	}
-	if !c.ok() {
-		s.fail(w, errGuard("body", c.issues))
+	}) {
 		return
 	}
 	s.mu.Lock()
@@ -316,48 +281,29 @@ func (s *Server) addOrganizationUsers(w http.ResponseWriter, r *http.Request) {
 	for _, id := range ids {
 		st.addMember(orgID, id)
 	}
-	if e := s.persist(); e != nil {
-		s.fail(w, e)
-		return
+	if s.saved(w) {
+		w.WriteHeader(http.StatusCreated)
 	}
-	w.WriteHeader(http.StatusCreated)
 }
 
 // listRoles is GET /api/organization-roles.
 func (s *Server) listRoles(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	roles := make([]*orgRole, 0, len(s.st.Roles))
-	for _, ro := range s.st.Roles {
-		roles = append(roles, ro)
-	}
-	bySeq(roles, func(ro *orgRole) int64 { return ro.Seq })
-	out := make([]roleEntity, len(roles))
-	for n, ro := range roles {
-		out[n] = roleJSON(ro)
-	}
-	s.reply(w, r, http.StatusOK, out)
+	s.reply(w, r, http.StatusOK, newestFirst(s.st.Roles, func(ro *orgRole) int64 { return ro.Seq }, roleJSON))
 }
 
 // createRole is POST /api/organization-roles {name, description?, type?}; names are unique.
 func (s *Server) createRole(w http.ResponseWriter, r *http.Request) {
-	body, e := readBody(r)
-	if e != nil {
-		s.fail(w, e)
-		return
-	}
-	var c checker
 	role := &orgRole{Type: roleTypeUser}
-	if o, ok := c.obj(nil, body, true, false); ok {
+	if !s.checkObject(w, r, func(c *checker, o object) {
 		v, has := o.get("name")
 		role.Name, _ = c.str([]any{"name"}, v, has, stringRule{min: 1, max: 128})
 		role.Description = c.description(o)
 		if v, has = o.get("type"); has {
 			role.Type, _ = c.enum([]any{"type"}, v, has, roleTypeUser, roleTypeM2M)
 		}
-	}
-	if !c.ok() {
-		s.fail(w, errGuard("body", c.issues))
+	}) {
 		return
 	}
 	s.mu.Lock()
@@ -370,23 +316,18 @@ func (s *Server) createRole(w http.ResponseWriter, r *http.Request) {
 	}
 	role.ID, role.Seq = newID(), s.st.nextSeq()
 	s.st.Roles[role.ID] = role
-	if e := s.persist(); e != nil {
-		s.fail(w, e)
-		return
+	if s.saved(w) {
+		s.reply(w, r, http.StatusCreated, roleJSON(role))
 	}
-	s.reply(w, r, http.StatusCreated, roleJSON(role))
 }
 
 // getRole is GET /api/organization-roles/{id}.
 func (s *Server) getRole(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	ro, ok := s.st.Roles[r.PathValue("id")]
-	if !ok {
-		s.fail(w, errNotFound())
-		return
+	if ro, ok := lookup(s, w, s.st.Roles, r.PathValue("id")); ok {
+		s.reply(w, r, http.StatusOK, roleJSON(ro))
 	}
-	s.reply(w, r, http.StatusOK, roleJSON(ro))
 }
 
 // deleteRole is DELETE /api/organization-roles/{id}; it disappears from invitations and members.
@@ -394,8 +335,7 @@ func (s *Server) deleteRole(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	st, id := s.st, r.PathValue("id")
-	if _, ok := st.Roles[id]; !ok {
-		s.fail(w, errNotFound())
+	if _, ok := lookup(s, w, st.Roles, id); !ok {
 		return
 	}
 	delete(st.Roles, id)
@@ -403,57 +343,38 @@ func (s *Server) deleteRole(w http.ResponseWriter, r *http.Request) {
 		inv.RoleIDs = removeWhere(inv.RoleIDs, func(rid string) bool { return rid == id })
 	}
 	st.UserRoles = removeWhere(st.UserRoles, func(u userRole) bool { return u.RoleID == id })
-	if e := s.persist(); e != nil {
-		s.fail(w, e)
-		return
+	if s.saved(w) {
+		noContent(w)
 	}
-	noContent(w)
 }
 
 // listUsers is GET /api/users.
 func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	users := make([]*user, 0, len(s.st.Users))
-	for _, u := range s.st.Users {
-		users = append(users, u)
-	}
-	bySeq(users, func(u *user) int64 { return u.Seq })
-	out := make([]userEntity, len(users))
-	for n, u := range users {
-		out[n] = userJSON(u)
-	}
-	s.reply(w, r, http.StatusOK, out)
+	s.reply(w, r, http.StatusOK, newestFirst(s.st.Users, func(u *user) int64 { return u.Seq }, userJSON))
 }
 
 // createUser is POST /api/users {primaryEmail?, username?, primaryPhone?, name?, avatar?,
 // customData?}; it answers 200, as Logto does for this route.
 func (s *Server) createUser(w http.ResponseWriter, r *http.Request) {
-	body, e := readBody(r)
-	if e != nil {
-		s.fail(w, e)
-		return
-	}
-	var c checker
 	u := &user{}
-	optional := func(o object, key string, rule stringRule) *string {
-		v, has := o.get(key)
-		rule.optional = true
-		if s, ok := c.str([]any{key}, v, has, rule); ok {
-			return &s
+	if !s.checkObject(w, r, func(c *checker, o object) {
+		optional := func(key string, rule stringRule) *string {
+			v, has := o.get(key)
+			rule.optional = true
+			if s, ok := c.str([]any{key}, v, has, rule); ok {
+				return &s
+			}
+			return nil
 		}
-		return nil
-	}
-	if o, ok := c.obj(nil, body, true, false); ok {
-		u.PrimaryPhone = optional(o, "primaryPhone", stringRule{pattern: phonePattern})
-		u.PrimaryEmail = optional(o, "primaryEmail", stringRule{pattern: userEmailPattern})
-		u.Username = optional(o, "username", stringRule{pattern: usernamePattern})
-		u.Name = optional(o, "name", stringRule{})
-		u.Avatar = optional(o, "avatar", stringRule{nullable: true})
+		u.PrimaryPhone = optional("primaryPhone", stringRule{pattern: phonePattern})
+		u.PrimaryEmail = optional("primaryEmail", stringRule{pattern: userEmailPattern})
+		u.Username = optional("username", stringRule{pattern: usernamePattern})
+		u.Name = optional("name", stringRule{})
+		u.Avatar = optional("avatar", stringRule{nullable: true})
 		u.CustomData = c.customData(o)
-	}
-	if !c.ok() {
-		s.fail(w, errGuard("body", c.issues))
+	}) {
 		return
 	}
 	s.mu.Lock()
@@ -479,23 +400,18 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) {
 	now := s.nowMs()
 	u.ID, u.CreatedAt, u.UpdatedAt, u.Seq = newID(), now, now, s.st.nextSeq()
 	s.st.Users[u.ID] = u
-	if e := s.persist(); e != nil {
-		s.fail(w, e)
-		return
+	if s.saved(w) {
+		s.reply(w, r, http.StatusOK, userJSON(u))
 	}
-	s.reply(w, r, http.StatusOK, userJSON(u))
 }
 
 // getUser is GET /api/users/{id}.
 func (s *Server) getUser(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	u, ok := s.st.Users[r.PathValue("id")]
-	if !ok {
-		s.fail(w, errNotFound())
-		return
+	if u, ok := lookup(s, w, s.st.Users, r.PathValue("id")); ok {
+		s.reply(w, r, http.StatusOK, userJSON(u))
 	}
-	s.reply(w, r, http.StatusOK, userJSON(u))
 }
 
 // deleteUser is DELETE /api/users/{id}; invitations the user sent or accepted go with it, as do
@@ -504,8 +420,7 @@ func (s *Server) deleteUser(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	st, id := s.st, r.PathValue("id")
-	if _, ok := st.Users[id]; !ok {
-		s.fail(w, errNotFound())
+	if _, ok := lookup(s, w, st.Users, id); !ok {
 		return
 	}
 	delete(st.Users, id)
@@ -516,11 +431,9 @@ func (s *Server) deleteUser(w http.ResponseWriter, r *http.Request) {
 	}
 	st.Members = removeWhere(st.Members, func(m membership) bool { return m.UserID == id })
 	st.UserRoles = removeWhere(st.UserRoles, func(u userRole) bool { return u.UserID == id })
-	if e := s.persist(); e != nil {
-		s.fail(w, e)
-		return
+	if s.saved(w) {
+		noContent(w)
 	}
-	noContent(w)
 }
 
 // listUserOrganizations is GET /api/users/{id}/organizations: each organization with the
@@ -529,8 +442,7 @@ func (s *Server) listUserOrganizations(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	st, id := s.st, r.PathValue("id")
-	if _, ok := st.Users[id]; !ok {
-		s.fail(w, errNotFound())
+	if _, ok := lookup(s, w, st.Users, id); !ok {
 		return
 	}
 	out := []organizationWithRoles{}

@@ -135,13 +135,7 @@ func (s *Server) listInvitations(w http.ResponseWriter, r *http.Request) {
 
 // createInvitation is POST /api/organization-invitations. The checks run in Logto's order.
 func (s *Server) createInvitation(w http.ResponseWriter, r *http.Request) {
-	body, e := readBody(r)
-	if e != nil {
-		s.fail(w, e)
-		return
-	}
 	var (
-		c         checker
 		inviterID *string
 		invitee   string
 		orgID     string
@@ -149,7 +143,7 @@ func (s *Server) createInvitation(w http.ResponseWriter, r *http.Request) {
 		roleIDs   []string
 		payload   object
 	)
-	if o, ok := c.obj(nil, body, true, false); ok {
+	if !s.checkObject(w, r, func(c *checker, o object) {
 		v, has := o.get("inviterId")
 		if id, good := c.str([]any{"inviterId"}, v, has, stringRule{optional: true, nullable: true, max: 21}); good && id != "" {
 			inviterID = &id
@@ -164,9 +158,7 @@ func (s *Server) createInvitation(w http.ResponseWriter, r *http.Request) {
 		roleIDs, _ = c.strArray([]any{"organizationRoleIds"}, v, has, true, stringRule{}, false)
 		v, has = o.get("messagePayload")
 		payload, _ = c.messagePayloadOrFalse([]any{"messagePayload"}, v, has)
-	}
-	if !c.ok() {
-		s.fail(w, errGuard("body", c.issues))
+	}) {
 		return
 	}
 	if !(expiresAt > float64(s.nowMs())) {
@@ -249,11 +241,9 @@ func (s *Server) createInvitation(w http.ResponseWriter, r *http.Request) {
 		CreatedAt: ms, UpdatedAt: ms, ExpiresAt: expiresAt, RoleIDs: unique, Seq: st.nextSeq(),
 	}
 	st.Invitations[inv.ID] = inv
-	if e := s.persist(); e != nil {
-		s.fail(w, e)
-		return
+	if s.saved(w) {
+		s.reply(w, r, http.StatusCreated, s.entity(inv, now))
 	}
-	s.reply(w, r, http.StatusCreated, s.entity(inv, now))
 }
 
 // inviterContext is buildUserContextInfo: the inviter as e-mail templates see it.
@@ -268,12 +258,9 @@ func inviterContext(u *user) object {
 func (s *Server) getInvitation(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	inv, ok := s.st.Invitations[r.PathValue("id")]
-	if !ok {
-		s.fail(w, errNotFound())
-		return
+	if inv, ok := lookup(s, w, s.st.Invitations, r.PathValue("id")); ok {
+		s.reply(w, r, http.StatusOK, s.entity(inv, s.nowExact()))
 	}
-	s.reply(w, r, http.StatusOK, s.entity(inv, s.nowExact()))
 }
 
 // deleteInvitation is DELETE /api/organization-invitations/{id}; any status may be deleted.
@@ -281,70 +268,46 @@ func (s *Server) deleteInvitation(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	id := r.PathValue("id")
-	if _, ok := s.st.Invitations[id]; !ok {
-		s.fail(w, errNotFound())
+	if _, ok := lookup(s, w, s.st.Invitations, id); !ok {
 		return
 	}
 	delete(s.st.Invitations, id)
-	if e := s.persist(); e != nil {
-		s.fail(w, e)
-		return
+	if s.saved(w) {
+		noContent(w)
 	}
-	noContent(w)
 }
 
 // resendInvitation is POST /api/organization-invitations/{id}/message. The status is not
 // checked and the invitation is not changed.
 func (s *Server) resendInvitation(w http.ResponseWriter, r *http.Request) {
-	body, e := readBody(r)
-	if e != nil {
-		s.fail(w, e)
-		return
-	}
-	var c checker
-	payload, _ := c.messagePayload(nil, body, true)
-	if !c.ok() {
-		s.fail(w, errGuard("body", c.issues))
+	var payload object
+	if !s.checkBody(w, r, func(c *checker, body any) { payload, _ = c.messagePayload(nil, body, true) }) {
 		return
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	inv, ok := s.st.Invitations[r.PathValue("id")]
+	inv, ok := lookup(s, w, s.st.Invitations, r.PathValue("id"))
 	if !ok {
-		s.fail(w, errNotFound())
 		return
 	}
 	if e := s.send(inv.Invitee, payload); e != nil {
 		s.fail(w, e)
 		return
 	}
-	if e := s.persist(); e != nil {
-		s.fail(w, e)
-		return
+	if s.saved(w) {
+		noContent(w)
 	}
-	noContent(w)
 }
 
 // updateInvitationStatus is PUT /api/organization-invitations/{id}/status.
 func (s *Server) updateInvitationStatus(w http.ResponseWriter, r *http.Request) {
-	body, e := readBody(r)
-	if e != nil {
-		s.fail(w, e)
-		return
-	}
-	var (
-		c        checker
-		status   string
-		accepted string
-	)
-	if o, ok := c.obj(nil, body, true, false); ok {
+	var status, accepted string
+	if !s.checkObject(w, r, func(c *checker, o object) {
 		v, has := o.get("acceptedUserId")
 		accepted, _ = c.str([]any{"acceptedUserId"}, v, has, stringRule{optional: true, nullable: true, max: 21})
 		v, has = o.get("status")
 		status, _ = c.enum([]any{"status"}, v, has, statusAccepted, statusRevoked)
-	}
-	if !c.ok() {
-		s.fail(w, errGuard("body", c.issues))
+	}) {
 		return
 	}
 	// Checked by the route before the invitation is even looked up.
@@ -356,9 +319,8 @@ func (s *Server) updateInvitationStatus(w http.ResponseWriter, r *http.Request) 
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	st := s.st
-	inv, ok := st.Invitations[r.PathValue("id")]
+	inv, ok := lookup(s, w, st.Invitations, r.PathValue("id"))
 	if !ok {
-		s.fail(w, errNotFound())
 		return
 	}
 	now := s.nowExact()
@@ -367,9 +329,8 @@ func (s *Server) updateInvitationStatus(w http.ResponseWriter, r *http.Request) 
 		return
 	}
 	if status == statusAccepted {
-		u, ok := st.Users[accepted]
+		u, ok := lookup(s, w, st.Users, accepted)
 		if !ok {
-			s.fail(w, errNotFound())
 			return
 		}
 		if u.PrimaryEmail == nil || strings.ToLower(*u.PrimaryEmail) != strings.ToLower(inv.Invitee) {
@@ -392,9 +353,7 @@ func (s *Server) updateInvitationStatus(w http.ResponseWriter, r *http.Request) 
 	}
 	inv.Status = status
 	inv.UpdatedAt = s.nowMs()
-	if e := s.persist(); e != nil {
-		s.fail(w, e)
-		return
+	if s.saved(w) {
+		s.reply(w, r, http.StatusOK, s.entity(inv, now))
 	}
-	s.reply(w, r, http.StatusOK, s.entity(inv, now))
 }

@@ -59,9 +59,7 @@ func (s *Server) clearOutbox(w http.ResponseWriter, r *http.Request) {
 	defer s.mu.Unlock()
 	s.st.Outbox = nil
 	s.st.Sends = map[string][]int64{}
-	if e := s.persist(); e != nil {
-		s.fail(w, e)
-		return
+	if s.saved(w) {
+		noContent(w)
 	}
-	noContent(w)
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/naftiko-go/naftiko/internal/expose"
+	"github.com/naftiko-go/naftiko/internal/expose/exposetest"
 	"github.com/naftiko-go/naftiko/internal/spec"
 )
 
@@ -61,7 +62,7 @@ func TestInitialize(t *testing.T) {
 		t.Run("version "+version, func(t *testing.T) {
 			t.Parallel()
 			adapter := seedMCP(t)
-			srv := serve(t, adapter, &fakeInvoker{}, Options{Version: "1.2.3"})
+			srv := serve(t, adapter, &exposetest.FakeInvoker{}, Options{Version: "1.2.3"})
 			_, res := connect(t, srv, version)
 			if version != "" {
 				assert.Equal(t, version, res.ProtocolVersion)
@@ -103,7 +104,7 @@ const wantSeedTools = `[
 
 func TestToolsListWire(t *testing.T) {
 	t.Parallel()
-	srv := serve(t, seedMCP(t), &fakeInvoker{}, Options{})
+	srv := serve(t, seedMCP(t), &exposetest.FakeInvoker{}, Options{})
 	status, body := rpc(t, srv, "tools/list", map[string]any{})
 	require.Equal(t, http.StatusOK, status, body)
 	var resp struct {
@@ -120,7 +121,7 @@ func TestToolsListWire(t *testing.T) {
 
 func TestToolsListClient(t *testing.T) {
 	t.Parallel()
-	srv := serve(t, seedMCP(t), &fakeInvoker{}, Options{})
+	srv := serve(t, seedMCP(t), &exposetest.FakeInvoker{}, Options{})
 	c, _ := connect(t, srv, "")
 	res, err := c.ListTools(t.Context(), mcp.ListToolsRequest{})
 	require.NoError(t, err)
@@ -243,7 +244,7 @@ func TestToolsCall(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			adapter := seedMCP(t)
-			inv := &fakeInvoker{fn: func(*spec.Endpoint, expose.Inputs) (*expose.Result, error) { return tt.result, tt.err }}
+			inv := &exposetest.FakeInvoker{Fn: func(*spec.Endpoint, expose.Inputs) (*expose.Result, error) { return tt.result, tt.err }}
 			srv := serve(t, adapter, inv, Options{})
 			c, _ := connect(t, srv, "")
 			res := callTool(t, c, tt.tool, tt.args)
@@ -252,18 +253,18 @@ func TestToolsCall(t *testing.T) {
 			assert.Equal(t, tt.wantText, text(t, res))
 			assert.Equal(t, tt.wantStructured, res.StructuredContent)
 
-			calls := inv.recorded()
+			calls := inv.Recorded()
 			if tt.wantOp == "" {
 				assert.Empty(t, calls, "the invoker must not run on argument errors")
 				return
 			}
 			require.Len(t, calls, 1)
-			assert.Same(t, adapter, calls[0].adapter)
-			assert.Equal(t, tt.tool, calls[0].ep.Name)
-			require.NotNil(t, calls[0].ep.Target)
-			assert.Equal(t, tt.wantOp, calls[0].ep.Target.Name)
-			assert.Equal(t, tt.wantValues, calls[0].in.Values)
-			assert.False(t, calls[0].in.HasBody)
+			assert.Same(t, adapter, calls[0].Adapter)
+			assert.Equal(t, tt.tool, calls[0].Endpoint.Name)
+			require.NotNil(t, calls[0].Endpoint.Target)
+			assert.Equal(t, tt.wantOp, calls[0].Endpoint.Target.Name)
+			assert.Equal(t, tt.wantValues, calls[0].Inputs.Values)
+			assert.False(t, calls[0].Inputs.HasBody)
 		})
 	}
 }
@@ -271,7 +272,7 @@ func TestToolsCall(t *testing.T) {
 func TestProtocolErrors(t *testing.T) {
 	t.Parallel()
 	var panicked atomic.Bool
-	inv := &fakeInvoker{fn: func(*spec.Endpoint, expose.Inputs) (*expose.Result, error) {
+	inv := &exposetest.FakeInvoker{Fn: func(*spec.Endpoint, expose.Inputs) (*expose.Result, error) {
 		if !panicked.Swap(true) {
 			panic("invoker bug")
 		}

@@ -7,6 +7,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/naftiko-go/naftiko/internal/expose/exposetest"
 )
 
 func TestOriginGuard(t *testing.T) {
@@ -38,7 +40,7 @@ func TestOriginGuard(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			inv := &fakeInvoker{}
+			inv := &exposetest.FakeInvoker{}
 			srv := serve(t, seedMCP(t), inv, Options{AllowedOrigins: tt.allowed})
 			var header []string
 			origin := tt.origin
@@ -58,9 +60,9 @@ func TestOriginGuard(t *testing.T) {
 			}, header...)
 			require.Equal(t, tt.wantStatus, status, body)
 			if tt.wantStatus == http.StatusOK {
-				assert.Len(t, inv.recorded(), 1)
+				assert.Len(t, inv.Recorded(), 1)
 			} else {
-				assert.Empty(t, inv.recorded())
+				assert.Empty(t, inv.Recorded())
 			}
 		})
 	}

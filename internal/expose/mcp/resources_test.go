@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/naftiko-go/naftiko/internal/expose"
+	"github.com/naftiko-go/naftiko/internal/expose/exposetest"
 	"github.com/naftiko-go/naftiko/internal/spec"
 )
 
@@ -116,7 +117,7 @@ func readResource(t *testing.T, c *client.Client, uri string) (*mcp.ReadResource
 func TestResourcesList(t *testing.T) {
 	t.Parallel()
 	x, _ := resourcesAdapter(t)
-	srv := serve(t, x, &fakeInvoker{}, Options{})
+	srv := serve(t, x, &exposetest.FakeInvoker{}, Options{})
 	c, init := connect(t, srv, "")
 	require.NotNil(t, init.Capabilities.Resources, "resources capability announced")
 	require.NotNil(t, init.Capabilities.Prompts, "prompts capability announced")
@@ -152,7 +153,7 @@ func keys[V any](m map[string]V) []string {
 func TestResourcesRead(t *testing.T) {
 	t.Parallel()
 	x, _ := resourcesAdapter(t)
-	inv := &fakeInvoker{fn: func(ep *spec.Endpoint, in expose.Inputs) (*expose.Result, error) {
+	inv := &exposetest.FakeInvoker{Fn: func(ep *spec.Endpoint, in expose.Inputs) (*expose.Result, error) {
 		if in.Values["userId"] == "gone" {
 			return jsonResult(404, `{"error":"no such user"}`), nil
 		}
@@ -180,7 +181,7 @@ func TestResourcesRead(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			before := len(inv.recorded())
+			before := len(inv.Recorded())
 			res, err := readResource(t, c, tt.uri)
 			if tt.err != "" {
 				require.Error(t, err)
@@ -195,9 +196,9 @@ func TestResourcesRead(t *testing.T) {
 			assert.Equal(t, tt.mime, tc.MIMEType)
 			assert.Equal(t, tt.text, tc.Text)
 			if tt.values != nil {
-				calls := inv.recorded()
+				calls := inv.Recorded()
 				require.Len(t, calls, before+1)
-				assert.Equal(t, tt.values, calls[before].in.Values)
+				assert.Equal(t, tt.values, calls[before].Inputs.Values)
 			}
 		})
 	}
@@ -207,12 +208,12 @@ func TestStaticResourceErrors(t *testing.T) {
 	t.Parallel()
 	x, dir := resourcesAdapter(t)
 	x.MCP.Resources[2].Location = "file://./nope"
-	_, err := New(x, &fakeInvoker{}, Options{})
+	_, err := New(x, &exposetest.FakeInvoker{}, Options{})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), filepath.Join(dir, "nope")+" is not a directory")
 
 	x.MCP.Resources[2].Location = "https://example.com/docs"
-	_, err = New(x, &fakeInvoker{}, Options{})
+	_, err = New(x, &exposetest.FakeInvoker{}, Options{})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "only file: locations")
 }
@@ -220,7 +221,7 @@ func TestStaticResourceErrors(t *testing.T) {
 func TestPrompts(t *testing.T) {
 	t.Parallel()
 	x, _ := resourcesAdapter(t)
-	srv := serve(t, x, &fakeInvoker{}, Options{})
+	srv := serve(t, x, &exposetest.FakeInvoker{}, Options{})
 	c, _ := connect(t, srv, "")
 
 	list, err := c.ListPrompts(t.Context(), mcp.ListPromptsRequest{})
@@ -278,13 +279,13 @@ func TestPromptErrors(t *testing.T) {
 	t.Parallel()
 	x, _ := resourcesAdapter(t)
 	x.MCP.Prompts[2].Location = "file://./prompts/missing.md"
-	_, err := New(x, &fakeInvoker{}, Options{})
+	_, err := New(x, &exposetest.FakeInvoker{}, Options{})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `prompt "from-file"`)
 
 	x, _ = resourcesAdapter(t)
 	x.MCP.Prompts[0].Template[0].Role = "system"
-	_, err = New(x, &fakeInvoker{}, Options{})
+	_, err = New(x, &exposetest.FakeInvoker{}, Options{})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `role "system" must be user or assistant`)
 }

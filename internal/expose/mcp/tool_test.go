@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/naftiko-go/naftiko/internal/expose"
+	"github.com/naftiko-go/naftiko/internal/expose/exposetest"
 	"github.com/naftiko-go/naftiko/internal/spec"
 )
 
@@ -87,7 +88,7 @@ func declaredTools() *spec.Expose {
 
 func TestDeclaredInputsSchemaAndTitle(t *testing.T) {
 	t.Parallel()
-	srv := serve(t, declaredTools(), &fakeInvoker{}, Options{})
+	srv := serve(t, declaredTools(), &exposetest.FakeInvoker{}, Options{})
 	_, body := rpc(t, srv, "tools/list", map[string]any{})
 	var resp struct {
 		Result struct {
@@ -136,18 +137,18 @@ func TestArgumentTypes(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			inv := &fakeInvoker{}
+			inv := &exposetest.FakeInvoker{}
 			srv := serve(t, declaredTools(), inv, Options{})
 			c, _ := connect(t, srv, "")
 			res := callTool(t, c, tt.tool, tt.args)
 			if tt.wantText == "" {
 				assert.False(t, res.IsError, text(t, res))
-				assert.Len(t, inv.recorded(), 1)
+				assert.Len(t, inv.Recorded(), 1)
 				return
 			}
 			assert.True(t, res.IsError)
 			assert.Equal(t, tt.wantText, text(t, res))
-			assert.Empty(t, inv.recorded())
+			assert.Empty(t, inv.Recorded())
 		})
 	}
 }
@@ -155,20 +156,20 @@ func TestArgumentTypes(t *testing.T) {
 // Numbers reach the invoker as json.Number, so large integers stay exact.
 func TestLargeIntegersStayExact(t *testing.T) {
 	t.Parallel()
-	inv := &fakeInvoker{}
+	inv := &exposetest.FakeInvoker{}
 	srv := serve(t, declaredTools(), inv, Options{})
 	status, body := rpc(t, srv, "tools/call", json.RawMessage(
 		`{"name":"typed","arguments":{"s":"x","n":0.1,"i":12345678901234567890,"b":false}}`))
 	require.Equal(t, 200, status, body)
-	calls := inv.recorded()
+	calls := inv.Recorded()
 	require.Len(t, calls, 1, body)
-	assert.Equal(t, json.Number("12345678901234567890"), calls[0].in.Values["i"])
-	assert.Equal(t, json.Number("0.1"), calls[0].in.Values["n"])
+	assert.Equal(t, json.Number("12345678901234567890"), calls[0].Inputs.Values["i"])
+	assert.Equal(t, json.Number("0.1"), calls[0].Inputs.Values["n"])
 }
 
 func TestSuccessWithoutJSON(t *testing.T) {
 	t.Parallel()
-	inv := &fakeInvoker{fn: func(*spec.Endpoint, expose.Inputs) (*expose.Result, error) {
+	inv := &exposetest.FakeInvoker{Fn: func(*spec.Endpoint, expose.Inputs) (*expose.Result, error) {
 		return &expose.Result{Status: 200, ContentType: "text/plain", Body: []byte("plain \xff text")}, nil
 	}}
 	srv := serve(t, declaredTools(), inv, Options{})
@@ -194,11 +195,11 @@ func TestNewRejects(t *testing.T) {
 		inv     expose.Invoker
 		wantErr string
 	}{
-		{"not mcp", &spec.Expose{Type: "rest"}, &fakeInvoker{}, "not an mcp adapter"},
+		{"not mcp", &spec.Expose{Type: "rest"}, &exposetest.FakeInvoker{}, "not an mcp adapter"},
 		{"nil invoker", dup, nil, "invoker is nil"},
-		{"duplicate tool", dup, &fakeInvoker{}, `tool "a" is declared twice`},
-		{"unnamed tool", unnamed, &fakeInvoker{}, "no name"},
-		{"unknown type", badType, &fakeInvoker{}, `unknown type "date"`},
+		{"duplicate tool", dup, &exposetest.FakeInvoker{}, `tool "a" is declared twice`},
+		{"unnamed tool", unnamed, &exposetest.FakeInvoker{}, "no name"},
+		{"unknown type", badType, &exposetest.FakeInvoker{}, `unknown type "date"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

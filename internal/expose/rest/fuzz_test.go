@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/naftiko-go/naftiko/internal/expose"
+	"github.com/naftiko-go/naftiko/internal/expose/exposetest"
 	"github.com/naftiko-go/naftiko/internal/spec"
 )
 
@@ -66,7 +67,7 @@ func FuzzRequests(f *testing.F) {
 	log := slog.New(slog.NewTextHandler(logs, nil))
 	var handlers []http.Handler
 	inv := &echoInvoker{}
-	doc, ds := spec.Load(seedFile)
+	doc, ds := spec.Load(exposetest.SeedFile)
 	require.False(f, ds.HasErrors(), "seed diagnostics: %v", ds)
 	var seed *spec.Expose
 	for _, e := range doc.Capability.Exposes {

@@ -1,68 +1,24 @@
 package rest
 
 import (
-	"context"
 	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/naftiko-go/naftiko/internal/expose"
+	"github.com/naftiko-go/naftiko/internal/expose/exposetest"
 	"github.com/naftiko-go/naftiko/internal/spec"
 )
-
-// seedFile is the first capability we serve.
-const seedFile = "../../../capabilities/logto-organization-invitations.yaml"
 
 // seedREST loads the seed and returns its REST adapter.
 func seedREST(t *testing.T) *spec.Expose {
 	t.Helper()
-	doc, ds := spec.Load(seedFile)
-	require.False(t, ds.HasErrors(), "seed diagnostics: %v", ds)
-	for _, e := range doc.Capability.Exposes {
-		if e.Rest != nil {
-			return e
-		}
-	}
-	require.FailNow(t, "seed has no rest adapter")
-	return nil
-}
-
-// invocation is what the fake invoker received.
-type invocation struct {
-	adapter *spec.Expose
-	ep      *spec.Endpoint
-	in      expose.Inputs
-}
-
-// fakeInvoker records invocations and answers with fn (default: 200 {}).
-type fakeInvoker struct {
-	mu    sync.Mutex
-	calls []invocation
-	fn    func(ep *spec.Endpoint, in expose.Inputs) (*expose.Result, error)
-}
-
-// Invoke records the call and answers.
-func (f *fakeInvoker) Invoke(_ context.Context, adapter *spec.Expose, ep *spec.Endpoint, in expose.Inputs) (*expose.Result, error) {
-	f.mu.Lock()
-	f.calls = append(f.calls, invocation{adapter: adapter, ep: ep, in: in})
-	f.mu.Unlock()
-	if f.fn != nil {
-		return f.fn(ep, in)
-	}
-	return jsonResult(http.StatusOK, `{}`), nil
-}
-
-// recorded returns the invocations so far.
-func (f *fakeInvoker) recorded() []invocation {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return append([]invocation(nil), f.calls...)
+	return exposetest.SeedAdapter(t, "rest", func(e *spec.Expose) bool { return e.Rest != nil })
 }
 
 // jsonResult is an upstream JSON answer.

@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/naftiko-go/naftiko/internal/expose/exposetest"
 	"github.com/naftiko-go/naftiko/internal/spec"
 )
 
@@ -93,7 +94,7 @@ func TestDeclaredInputs(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			inv := &fakeInvoker{}
+			inv := &exposetest.FakeInvoker{}
 			srv := serve(t, declaredAdapter(), inv, Options{})
 			ct := ""
 			if tt.body != "" {
@@ -108,12 +109,12 @@ func TestDeclaredInputs(t *testing.T) {
 				if tt.wantDetail != "" {
 					assert.Equal(t, tt.wantDetail, p.Detail)
 				}
-				assert.Empty(t, inv.recorded())
+				assert.Empty(t, inv.Recorded())
 				return
 			}
-			calls := inv.recorded()
+			calls := inv.Recorded()
 			require.Len(t, calls, 1)
-			assert.Equal(t, tt.wantValues, calls[0].in.Values, "only declared inputs, converted")
+			assert.Equal(t, tt.wantValues, calls[0].Inputs.Values, "only declared inputs, converted")
 		})
 	}
 }
@@ -156,7 +157,7 @@ func TestNewRejectsBadAdapters(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			_, err := New(tt.adapter, &fakeInvoker{}, Options{})
+			_, err := New(tt.adapter, &exposetest.FakeInvoker{}, Options{})
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), tt.wantErr)
 		})
@@ -168,7 +169,7 @@ func TestNewRejectsBadAdapters(t *testing.T) {
 			{Path: "/v1/{a}", Operations: []*spec.RestOperation{{Method: "GET"}}},
 			{Path: "/v1/{{b}}", Operations: []*spec.RestOperation{{Method: "GET"}}},
 		}}}
-		_, err := New(a, &fakeInvoker{}, Options{})
+		_, err := New(a, &exposetest.FakeInvoker{}, Options{})
 		require.Error(t, err)
 		assert.Contains(t, err.Error(), "already declared")
 	})
@@ -205,13 +206,13 @@ func TestMustacheRouteServes(t *testing.T) {
 	a := &spec.Expose{Type: "rest", Rest: &spec.RestAdapter{Resources: []*spec.RestResource{
 		{Path: "/voyages/{{voyage-id}}", Operations: []*spec.RestOperation{{Method: "get", Endpoint: spec.Endpoint{Name: "v"}}}},
 	}}}
-	inv := &fakeInvoker{}
+	inv := &exposetest.FakeInvoker{}
 	srv := serve(t, a, inv, Options{})
 	r := do(t, srv, "GET", "/voyages/v%20042", "", "")
 	require.Equal(t, http.StatusOK, r.status, r.body)
-	calls := inv.recorded()
+	calls := inv.Recorded()
 	require.Len(t, calls, 1)
-	assert.Equal(t, "v 042", calls[0].in.Values["voyage-id"])
+	assert.Equal(t, "v 042", calls[0].Inputs.Values["voyage-id"])
 }
 
 func TestForwardIsNotSupported(t *testing.T) {
@@ -221,7 +222,7 @@ func TestForwardIsNotSupported(t *testing.T) {
 		Operations: []*spec.RestOperation{{Method: "GET", Endpoint: spec.Endpoint{Name: "g"}}},
 		Forward:    &spec.Forward{TargetNamespace: "up"},
 	}}}}
-	inv := &fakeInvoker{}
+	inv := &exposetest.FakeInvoker{}
 	srv := serve(t, a, inv, Options{})
 	assert.Equal(t, http.StatusOK, do(t, srv, "GET", "/proxy/x", "", "").status, "operations win by method")
 	r := do(t, srv, "POST", "/proxy/x", "", "")
@@ -251,7 +252,7 @@ func TestDeclaredWholeBody(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.body, func(t *testing.T) {
 			t.Parallel()
-			inv := &fakeInvoker{}
+			inv := &exposetest.FakeInvoker{}
 			srv := serve(t, a, inv, Options{})
 			r := do(t, srv, "POST", "/x", "application/json", tt.body)
 			require.Equal(t, tt.wantStatus, r.status, r.body)
@@ -259,9 +260,9 @@ func TestDeclaredWholeBody(t *testing.T) {
 				assert.Equal(t, "body", decodeProblem(t, r).Param)
 				return
 			}
-			calls := inv.recorded()
+			calls := inv.Recorded()
 			require.Len(t, calls, 1)
-			assert.Equal(t, tt.want, calls[0].in.Values["body"])
+			assert.Equal(t, tt.want, calls[0].Inputs.Values["body"])
 		})
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/naftiko-go/naftiko/internal/expose"
+	"github.com/naftiko-go/naftiko/internal/expose/exposetest"
 	"github.com/naftiko-go/naftiko/internal/spec"
 )
 
@@ -75,7 +76,7 @@ func TestSeedRoutes(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			adapter := seedREST(t)
-			inv := &fakeInvoker{}
+			inv := &exposetest.FakeInvoker{}
 			srv := serve(t, adapter, inv, Options{})
 			ct := ""
 			if tt.body != "" {
@@ -84,38 +85,38 @@ func TestSeedRoutes(t *testing.T) {
 			r := do(t, srv, strings.ToUpper(tt.method), tt.path, ct, tt.body, "X-Trace", "t1")
 			require.Equal(t, http.StatusOK, r.status, r.body)
 
-			calls := inv.recorded()
+			calls := inv.Recorded()
 			require.Len(t, calls, 1)
 			c := calls[0]
-			assert.Same(t, adapter, c.adapter)
-			assert.Equal(t, tt.wantOp, c.ep.Name)
-			assert.Equal(t, tt.wantOp, c.ep.Target.Name, "the resolved consumed operation")
+			assert.Same(t, adapter, c.Adapter)
+			assert.Equal(t, tt.wantOp, c.Endpoint.Name)
+			assert.Equal(t, tt.wantOp, c.Endpoint.Target.Name, "the resolved consumed operation")
 			for k, v := range tt.wantValues {
-				assert.Equal(t, v, c.in.Values[k], "input %q", k)
+				assert.Equal(t, v, c.Inputs.Values[k], "input %q", k)
 			}
 			for _, k := range tt.wantAbsent {
-				assert.NotContains(t, c.in.Values, k)
+				assert.NotContains(t, c.Inputs.Values, k)
 			}
-			assert.Equal(t, "t1", c.in.Values["X-Trace"], "headers are implicit inputs")
-			assert.Equal(t, tt.wantHasBody, c.in.HasBody)
-			assert.Equal(t, tt.wantBody, c.in.Body)
+			assert.Equal(t, "t1", c.Inputs.Values["X-Trace"], "headers are implicit inputs")
+			assert.Equal(t, tt.wantHasBody, c.Inputs.HasBody)
+			assert.Equal(t, tt.wantBody, c.Inputs.Body)
 		})
 	}
 }
 
 func TestImplicitPrecedence(t *testing.T) {
 	t.Parallel()
-	inv := &fakeInvoker{}
+	inv := &exposetest.FakeInvoker{}
 	srv := serve(t, seedREST(t), inv, Options{})
 	// A header and a query parameter named like the path variable: the path wins.
 	r := do(t, srv, "GET", "/v1/api/organization-invitations/fromPath?id=fromQuery&Accept=q", "", "",
 		"Id", "fromHeader", "Accept", "h")
 	require.Equal(t, http.StatusOK, r.status)
-	calls := inv.recorded()
+	calls := inv.Recorded()
 	require.Len(t, calls, 1)
-	assert.Equal(t, "fromPath", calls[0].in.Values["id"])
-	assert.Equal(t, "fromHeader", calls[0].in.Values["Id"], "header names are canonical and distinct from id")
-	assert.Equal(t, "q", calls[0].in.Values["Accept"], "query wins over header")
+	assert.Equal(t, "fromPath", calls[0].Inputs.Values["id"])
+	assert.Equal(t, "fromHeader", calls[0].Inputs.Values["Id"], "header names are canonical and distinct from id")
+	assert.Equal(t, "q", calls[0].Inputs.Values["Accept"], "query wins over header")
 }
 
 func TestResultPassthrough(t *testing.T) {
@@ -140,7 +141,7 @@ func TestResultPassthrough(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			inv := &fakeInvoker{fn: func(*spec.Endpoint, expose.Inputs) (*expose.Result, error) { return tt.result, nil }}
+			inv := &exposetest.FakeInvoker{Fn: func(*spec.Endpoint, expose.Inputs) (*expose.Result, error) { return tt.result, nil }}
 			srv := serve(t, seedREST(t), inv, Options{})
 			r := do(t, srv, "GET", "/v1/api/organization-invitations/x", "", "")
 			assert.Equal(t, tt.result.Status, r.status)
@@ -172,7 +173,7 @@ func TestEngineErrorProblems(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			inv := &fakeInvoker{fn: func(*spec.Endpoint, expose.Inputs) (*expose.Result, error) { return nil, tt.err }}
+			inv := &exposetest.FakeInvoker{Fn: func(*spec.Endpoint, expose.Inputs) (*expose.Result, error) { return nil, tt.err }}
 			srv := serve(t, seedREST(t), inv, Options{})
 			r := do(t, srv, "GET", "/v1/api/organization-invitations/x", "", "")
 			require.Equal(t, tt.wantStatus, r.status)
@@ -215,7 +216,7 @@ func TestRouterProblems(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			inv := &fakeInvoker{}
+			inv := &exposetest.FakeInvoker{}
 			srv := serve(t, seedREST(t), inv, Options{MaxBodyBytes: 32})
 			r := do(t, srv, tt.method, tt.path, tt.contentType, tt.body)
 			require.Equal(t, tt.wantStatus, r.status, r.body)
@@ -226,7 +227,7 @@ func TestRouterProblems(t *testing.T) {
 			if tt.wantDetail != "" {
 				assert.Equal(t, tt.wantDetail, p.Detail)
 			}
-			assert.Empty(t, inv.recorded(), "the invoker must not run")
+			assert.Empty(t, inv.Recorded(), "the invoker must not run")
 		})
 	}
 }
@@ -234,7 +235,7 @@ func TestRouterProblems(t *testing.T) {
 // A chunked body has no Content-Length: the limit is enforced while reading.
 func TestBodyLimitWhileReading(t *testing.T) {
 	t.Parallel()
-	inv := &fakeInvoker{}
+	inv := &exposetest.FakeInvoker{}
 	h, err := New(seedREST(t), inv, Options{MaxBodyBytes: 8})
 	require.NoError(t, err)
 	req, err := http.NewRequestWithContext(t.Context(), "POST", "/v1/api/organization-invitations",
@@ -245,33 +246,33 @@ func TestBodyLimitWhileReading(t *testing.T) {
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, req)
 	assert.Equal(t, http.StatusRequestEntityTooLarge, rec.Code)
-	assert.Empty(t, inv.recorded())
+	assert.Empty(t, inv.Recorded())
 }
 
 func TestEmptyBodyIsNoBody(t *testing.T) {
 	t.Parallel()
-	inv := &fakeInvoker{}
+	inv := &exposetest.FakeInvoker{}
 	srv := serve(t, seedREST(t), inv, Options{})
 	r := do(t, srv, "POST", "/v1/api/organization-invitations", "text/plain", "")
 	require.Equal(t, http.StatusOK, r.status, r.body)
-	calls := inv.recorded()
+	calls := inv.Recorded()
 	require.Len(t, calls, 1)
-	assert.False(t, calls[0].in.HasBody)
-	assert.Nil(t, calls[0].in.Body)
+	assert.False(t, calls[0].Inputs.HasBody)
+	assert.Nil(t, calls[0].Inputs.Body)
 
 	// JSON null is a body.
 	r = do(t, srv, "POST", "/v1/api/organization-invitations", "", "null")
 	require.Equal(t, http.StatusOK, r.status, r.body)
-	calls = inv.recorded()
+	calls = inv.Recorded()
 	require.Len(t, calls, 2)
-	assert.True(t, calls[1].in.HasBody)
-	assert.Nil(t, calls[1].in.Body)
+	assert.True(t, calls[1].Inputs.HasBody)
+	assert.Nil(t, calls[1].Inputs.Body)
 }
 
 func TestPanicIsProblem(t *testing.T) {
 	t.Parallel()
 	var panicked atomic.Bool
-	inv := &fakeInvoker{fn: func(*spec.Endpoint, expose.Inputs) (*expose.Result, error) {
+	inv := &exposetest.FakeInvoker{Fn: func(*spec.Endpoint, expose.Inputs) (*expose.Result, error) {
 		if !panicked.Swap(true) {
 			panic("invoker bug")
 		}
@@ -292,7 +293,7 @@ func TestPanicIsProblem(t *testing.T) {
 
 func TestInvalidResultIsInternal(t *testing.T) {
 	t.Parallel()
-	inv := &fakeInvoker{fn: func(*spec.Endpoint, expose.Inputs) (*expose.Result, error) { return &expose.Result{}, nil }}
+	inv := &exposetest.FakeInvoker{Fn: func(*spec.Endpoint, expose.Inputs) (*expose.Result, error) { return &expose.Result{}, nil }}
 	srv := serve(t, seedREST(t), inv, Options{})
 	r := do(t, srv, "GET", "/v1/api/organization-invitations/x", "", "")
 	assert.Equal(t, http.StatusInternalServerError, r.status)
@@ -306,7 +307,7 @@ func TestSeveralVariablesInOneSegment(t *testing.T) {
 	res := &spec.RestResource{Path: "/data/{timestamp}/{packageId}.{version}.json"}
 	res.Operations = []*spec.RestOperation{{Method: "GET", Endpoint: spec.Endpoint{Name: "get-package"}}}
 	adapter := &spec.Expose{Type: "rest", Namespace: "pkgs", Rest: &spec.RestAdapter{Resources: []*spec.RestResource{res}}}
-	inv := &fakeInvoker{}
+	inv := &exposetest.FakeInvoker{}
 	srv := serve(t, adapter, inv, Options{})
 
 	// A variable ends at the next delimiter of the pattern, so a value holding
@@ -314,9 +315,9 @@ func TestSeveralVariablesInOneSegment(t *testing.T) {
 	assert.Equal(t, http.StatusNotFound, do(t, srv, "GET", "/data/2026-11-26/newtonsoft-json.13.0.3.json", "", "").status)
 	r := do(t, srv, "GET", "/data/2026-11-26/newtonsoft-json.13.json", "", "")
 	require.Equal(t, http.StatusOK, r.status)
-	calls := inv.recorded()
+	calls := inv.Recorded()
 	require.Len(t, calls, 1)
-	assert.Equal(t, "2026-11-26", calls[0].in.Values["timestamp"])
-	assert.Equal(t, "newtonsoft-json", calls[0].in.Values["packageId"], "the first variable stops at the first dot")
-	assert.Equal(t, "13", calls[0].in.Values["version"])
+	assert.Equal(t, "2026-11-26", calls[0].Inputs.Values["timestamp"])
+	assert.Equal(t, "newtonsoft-json", calls[0].Inputs.Values["packageId"], "the first variable stops at the first dot")
+	assert.Equal(t, "13", calls[0].Inputs.Values["version"])
 }
