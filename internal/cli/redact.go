@@ -14,8 +14,11 @@ import (
 // from elsewhere (an upstream's error message echoing a token, say).
 type redactor struct {
 	repl atomic.Pointer[strings.Replacer]
-	mu   sync.Mutex // serializes set
-	all  []string   // every secret set so far
+	// masked are the values repl hides, for the cheap check that lets a
+	// record without any of them through uncopied.
+	masked atomic.Pointer[[]string]
+	mu     sync.Mutex // serializes set
+	all    []string   // every secret set so far
 }
 
 const mask = "[REDACTED]"
@@ -32,16 +35,32 @@ func (r *redactor) set(secrets []string) {
 			r.all = append(r.all, s)
 		}
 	}
-	var args []string
+	var args, masked []string
 	for _, s := range r.all {
 		if len(s) >= 4 {
 			args = append(args, s, mask)
+			masked = append(masked, s)
 		}
 	}
 	if len(args) == 0 {
 		return
 	}
+	r.masked.Store(&masked)
 	r.repl.Store(strings.NewReplacer(args...))
+}
+
+// holds reports whether s contains a masked value.
+func (r *redactor) holds(s string) bool {
+	m := r.masked.Load()
+	if m == nil {
+		return false
+	}
+	for _, secret := range *m {
+		if strings.Contains(s, secret) {
+			return true
+		}
+	}
+	return false
 }
 
 func (r *redactor) redact(s string) string {
@@ -62,7 +81,7 @@ func (h *redactHandler) Enabled(ctx context.Context, l slog.Level) bool {
 }
 
 func (h *redactHandler) Handle(ctx context.Context, rec slog.Record) error {
-	if h.r.repl.Load() == nil {
+	if h.r.repl.Load() == nil || !h.needs(rec) {
 		return h.next.Handle(ctx, rec)
 	}
 	out := slog.NewRecord(rec.Time, rec.Level, h.r.redact(rec.Message), rec.PC)
@@ -71,6 +90,35 @@ func (h *redactHandler) Handle(ctx context.Context, rec slog.Record) error {
 		return true
 	})
 	return h.next.Handle(ctx, out)
+}
+
+// needs reports whether any text of rec holds a secret: most records hold
+// none and are passed on without being copied.
+func (h *redactHandler) needs(rec slog.Record) bool {
+	found := h.r.holds(rec.Message)
+	rec.Attrs(func(a slog.Attr) bool {
+		found = found || h.attrHolds(a)
+		return !found
+	})
+	return found
+}
+
+func (h *redactHandler) attrHolds(a slog.Attr) bool {
+	switch a.Value.Kind() {
+	case slog.KindString:
+		return h.r.holds(a.Value.String())
+	case slog.KindGroup:
+		for _, g := range a.Value.Group() {
+			if h.attrHolds(g) {
+				return true
+			}
+		}
+	case slog.KindAny:
+		if err, ok := a.Value.Any().(error); ok {
+			return h.r.holds(err.Error())
+		}
+	}
+	return false
 }
 
 func (h *redactHandler) redactAttr(a slog.Attr) slog.Attr {

@@ -28,15 +28,15 @@ func (e *Engine) invokerFor(x *spec.Expose) expose.Invoker {
 		for _, r := range x.Rest.Resources {
 			for _, op := range r.Operations {
 				method := strings.ToUpper(op.Method)
-				o.eps[&op.Endpoint] = epNames{op: op.Method + " " + r.Path, route: r.Path, method: method}
+				o.eps[&op.Endpoint] = epNames{op: op.Method + " " + r.Path, route: r.Path, method: method}.withSpan(x, x.Type)
 			}
 		}
 	case x.MCP != nil:
 		for _, t := range x.MCP.Tools {
-			o.eps[&t.Endpoint] = epNames{op: t.Name, tool: t.Name}
+			o.eps[&t.Endpoint] = epNames{op: t.Name, tool: t.Name}.withSpan(x, x.Type)
 		}
 		for _, r := range x.MCP.Resources {
-			o.eps[&r.Endpoint] = epNames{op: r.URI, uri: r.URI}
+			o.eps[&r.Endpoint] = epNames{op: r.URI, uri: r.URI}.withSpan(x, x.Type)
 		}
 	}
 	return o

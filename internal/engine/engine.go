@@ -11,6 +11,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
@@ -143,6 +144,9 @@ type Engine struct {
 	docs []*spec.Document
 	// tracer makes the invocation and upstream-call spans (telemetry.go).
 	tracer trace.Tracer
+	// upSpans caches the client span name and options of each consumed
+	// operation (*spec.ConsumedOperation → *upstreamSpan).
+	upSpans sync.Map
 	// stamps are the sizes and times of Files() when built (reload.go).
 	stamps map[string]fileStamp
 }
@@ -164,6 +168,7 @@ type plan struct {
 	prefixes []string // the adapter namespace and its type alias
 	rest     bool     // a REST operation (else an MCP tool)
 	with     *expr.With
+	hasWith  bool // with has entries: else applying it sets nothing
 	body
 }
 
@@ -470,7 +475,7 @@ func (e *Engine) buildAdapter(x *spec.Expose, clients map[string]*consume.Client
 // compile precomputes the plan of one endpoint: its `with` (references in
 // the adapter's namespace or type alias) and what it runs.
 func (e *Engine) compile(x *spec.Expose, alias string, ep *spec.Endpoint, clients map[string]*consume.Client) (*plan, error) {
-	p := &plan{name: x.Namespace + "/" + ep.Name, prefixes: []string{x.Namespace, alias}, rest: x.Rest != nil}
+	p := &plan{name: x.Namespace + "/" + ep.Name, prefixes: []string{x.Namespace, alias}, rest: x.Rest != nil, hasWith: len(ep.With) > 0}
 	var err error
 	if p.with, err = compileWith(ep.With, p.prefixes); err != nil {
 		return nil, fmt.Errorf("endpoint %q: %w", ep.Name, err)

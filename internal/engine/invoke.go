@@ -34,7 +34,9 @@ func (e *Engine) Invoke(ctx context.Context, _ *spec.Expose, ep *spec.Endpoint, 
 		e.log.LogAttrs(ctx, levelFor(xe), "call failed", attrEndpoint(p.name), attrKind(xe.Kind), attrDetail(xe.Detail), attrDuration(time.Since(start)))
 		return nil, xe
 	}
-	e.log.LogAttrs(ctx, debugLevel, "call", attrEndpoint(p.name), attrStatus(res.Status), attrDuration(time.Since(start)))
+	if e.log.Enabled(ctx, debugLevel) {
+		e.log.LogAttrs(ctx, debugLevel, "call", attrEndpoint(p.name), attrStatus(res.Status), attrDuration(time.Since(start)))
+	}
 	return res, nil
 }
 
@@ -63,8 +65,10 @@ func (e *Engine) invoke(ctx context.Context, p *plan, in expose.Inputs) (*expose
 			pool[prefix] = in.Values
 		}
 	}
-	for k, v := range p.with.Apply(in.Values, in.Body, in.HasBody, pool) {
-		pool[k] = v
+	if p.hasWith {
+		for k, v := range p.with.Apply(in.Values, in.Body, in.HasBody, pool) {
+			pool[k] = v
+		}
 	}
 	c := &call{e: e, p: p, in: in, rest: p.rest}
 	return c.run(ctx, &p.body, pool, nil)
@@ -185,6 +189,9 @@ func decodeJSON(b []byte) (any, error) {
 }
 
 func isJSONType(ct string) bool {
+	if ct == "application/json" { // the common case, without parsing
+		return true
+	}
 	mt, _, err := mime.ParseMediaType(ct)
 	if err != nil {
 		return false

@@ -30,13 +30,7 @@ func attrDuration(d time.Duration) slog.Attr {
 	return slog.Float64(keyDuration, float64(d.Microseconds())/1000)
 }
 
-func attrKind(k expose.Kind) slog.Attr {
-	names := map[expose.Kind]string{
-		expose.KindInternal: "internal", expose.KindInput: "input", expose.KindUnreachable: "unreachable",
-		expose.KindTimeout: "timeout", expose.KindTooLarge: "too_large", expose.KindNotSupported: "not_supported",
-	}
-	return slog.String(keyKind, names[k])
-}
+func attrKind(k expose.Kind) slog.Attr { return slog.String(keyKind, k.String()) }
 
 // levelFor logs caller mistakes at debug and engine or upstream failures at
 // warn, so that operators see what they can act on.

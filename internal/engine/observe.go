@@ -34,6 +34,19 @@ type epNames struct {
 	method string // REST: the HTTP method
 	tool   string // MCP: the tool name
 	uri    string // MCP: the resource URI
+
+	// The invocation span's name and start options, computed once for the
+	// adapter x (invokerFor).
+	x        *spec.Expose
+	span     string
+	spanOpts []trace.SpanStartOption
+}
+
+// withSpan returns n with its span name and options for adapter x of type typ.
+func (n epNames) withSpan(x *spec.Expose, typ string) epNames {
+	n.x = x
+	n.span, n.spanOpts = invocationSpan(x, typ, n)
+	return n
 }
 
 // Invoke runs the endpoint in a span and reports its outcome.
@@ -42,31 +55,35 @@ func (o *observedInvoker) Invoke(ctx context.Context, x *spec.Expose, ep *spec.E
 	if n.op == "" {
 		n.op = ep.Name
 	}
-	ctx, span := o.e.startInvocationSpan(ctx, x, o.typ, n)
+	if n.x != x || n.spanOpts == nil {
+		n = n.withSpan(x, o.typ)
+	}
+	ctx, span := o.e.tracer.Start(ctx, n.span, n.spanOpts...)
 	defer span.End()
 	if info := requestInfoFrom(ctx); info != nil {
-		traceID := ""
-		if sc := span.SpanContext(); sc.IsValid() {
-			traceID = sc.TraceID().String()
-		}
-		info.set(n.route, n.tool+n.uri, traceID)
+		info.set(n.route, n.tool+n.uri, span.SpanContext())
 	}
 	start := time.Now()
 	res, err := o.e.Invoke(ctx, x, ep, in)
 	inv := expose.Invocation{AdapterType: o.typ, Adapter: x.Namespace, Operation: n.op, Duration: time.Since(start)}
+	recording := span.IsRecording()
 	switch {
 	case err != nil:
 		inv.Err = expose.AsError(err)
 		inv.Status = expose.StatusOf(inv.Err.Kind)
-		span.SetStatus(codes.Error, inv.Err.Kind.String())
-		span.SetAttributes(attribute.String("error.type", inv.Err.Kind.String()))
+		if recording {
+			span.SetStatus(codes.Error, inv.Err.Kind.String())
+			span.SetAttributes(attribute.String("error.type", inv.Err.Kind.String()))
+		}
 	case res != nil:
 		inv.Status = res.Status
-		if o.typ == "rest" {
-			span.SetAttributes(attribute.Int("http.response.status_code", res.Status))
-		}
-		if res.Status >= 500 {
-			span.SetStatus(codes.Error, "")
+		if recording {
+			if o.typ == "rest" {
+				span.SetAttributes(attribute.Int("http.response.status_code", res.Status))
+			}
+			if res.Status >= 500 {
+				span.SetStatus(codes.Error, "")
+			}
 		}
 	}
 	if obs := o.e.observer; obs != nil {
@@ -75,9 +92,10 @@ func (o *observedInvoker) Invoke(ctx context.Context, x *spec.Expose, ep *spec.E
 	return res, err
 }
 
-// startInvocationSpan starts the server span of one invocation, named and
-// attributed as the HTTP and MCP semantic conventions say.
-func (e *Engine) startInvocationSpan(ctx context.Context, x *spec.Expose, typ string, n epNames) (context.Context, trace.Span) {
+// invocationSpan is the name and the start options of the server span of
+// one invocation, named and attributed as the HTTP and MCP semantic
+// conventions say.
+func invocationSpan(x *spec.Expose, typ string, n epNames) (string, []trace.SpanStartOption) {
 	attrs := []attribute.KeyValue{attribute.String("naftiko.adapter", x.Namespace), attribute.String("naftiko.adapter.type", typ)}
 	name := n.op
 	switch {
@@ -91,25 +109,45 @@ func (e *Engine) startInvocationSpan(ctx context.Context, x *spec.Expose, typ st
 		name = "resources/read " + n.uri
 		attrs = append(attrs, attribute.String("mcp.method.name", "resources/read"), attribute.String("mcp.resource.uri", n.uri))
 	}
-	return e.tracer.Start(ctx, name, trace.WithSpanKind(trace.SpanKindServer), trace.WithAttributes(attrs...))
+	return name, []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindServer), trace.WithAttributes(attrs...)}
+}
+
+// upstreamSpan is the name and start options of the client span of calls
+// to one consumed operation, computed once per operation.
+type upstreamSpan struct {
+	name string
+	opts []trace.SpanStartOption
+}
+
+func (e *Engine) upstreamSpanOf(op *spec.ConsumedOperation) *upstreamSpan {
+	if v, ok := e.upSpans.Load(op); ok {
+		return v.(*upstreamSpan)
+	}
+	s := &upstreamSpan{name: op.Method + " " + opName(op), opts: []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindClient),
+		trace.WithAttributes(attribute.String("http.request.method", op.Method), attribute.String("naftiko.consumer", op.Consumer.Namespace),
+			attribute.String("naftiko.consumer.operation", op.Name))}}
+	v, _ := e.upSpans.LoadOrStore(op, s)
+	return v.(*upstreamSpan)
 }
 
 // callUpstream is the one place where the engine calls a consumed operation,
 // so that every upstream call has its client span (whose context consume
 // sends as traceparent) and the observer sees it with its latency.
 func (e *Engine) callUpstream(ctx context.Context, c *consume.Client, op *spec.ConsumedOperation, pool map[string]any) (*consume.Response, error) {
-	ctx, span := e.tracer.Start(ctx, op.Method+" "+opName(op), trace.WithSpanKind(trace.SpanKindClient),
-		trace.WithAttributes(attribute.String("http.request.method", op.Method), attribute.String("naftiko.consumer", op.Consumer.Namespace),
-			attribute.String("naftiko.consumer.operation", op.Name)))
+	us := e.upstreamSpanOf(op)
+	ctx, span := e.tracer.Start(ctx, us.name, us.opts...)
 	defer span.End()
+	recording := span.IsRecording()
 	start := time.Now()
 	resp, err := c.Call(ctx, op, pool)
 	call := expose.UpstreamCall{Namespace: op.Consumer.Namespace, Operation: op.Name, Method: op.Method, Duration: time.Since(start)}
 	if resp != nil {
 		call.Status = resp.Status
-		span.SetAttributes(attribute.Int("http.response.status_code", resp.Status))
-		if resp.Status >= 400 {
-			span.SetStatus(codes.Error, "")
+		if recording {
+			span.SetAttributes(attribute.Int("http.response.status_code", resp.Status))
+			if resp.Status >= 400 {
+				span.SetStatus(codes.Error, "")
+			}
 		}
 	}
 	if err != nil {
@@ -124,8 +162,10 @@ func (e *Engine) callUpstream(ctx context.Context, c *consume.Client, op *spec.C
 		if te.Timeout {
 			call.Err.Kind = expose.KindTimeout
 		}
-		span.SetStatus(codes.Error, call.Err.Kind.String())
-		span.SetAttributes(attribute.String("error.type", call.Err.Kind.String()))
+		if recording {
+			span.SetStatus(codes.Error, call.Err.Kind.String())
+			span.SetAttributes(attribute.String("error.type", call.Err.Kind.String()))
+		}
 	}
 	if obs := e.observer; obs != nil {
 		obs.ObserveUpstream(ctx, call)

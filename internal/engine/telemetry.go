@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/naftiko-go/naftiko/internal/spec"
 )
@@ -54,22 +55,28 @@ func injectTraceContext(ctx context.Context, h http.Header) {
 type requestInfo struct {
 	id string
 
-	mu      sync.Mutex
-	route   string // REST: the resource path pattern
-	tool    string // MCP: the tool name or resource URI
-	traceID string
+	mu    sync.Mutex
+	route string // REST: the resource path pattern
+	tool  string // MCP: the tool name or resource URI
+	span  trace.SpanContext
 }
 
-func (i *requestInfo) set(route, tool, traceID string) {
+func (i *requestInfo) set(route, tool string, span trace.SpanContext) {
 	i.mu.Lock()
-	i.route, i.tool, i.traceID = route, tool, traceID
+	i.route, i.tool, i.span = route, tool, span
 	i.mu.Unlock()
 }
 
+// get returns what the invocation set; traceID is "" when it had no valid
+// span context. The trace id is formatted here, only when logged.
 func (i *requestInfo) get() (route, tool, traceID string) {
 	i.mu.Lock()
-	defer i.mu.Unlock()
-	return i.route, i.tool, i.traceID
+	route, tool, sc := i.route, i.tool, i.span
+	i.mu.Unlock()
+	if sc.IsValid() {
+		traceID = sc.TraceID().String()
+	}
+	return route, tool, traceID
 }
 
 type requestInfoKey struct{}
@@ -103,10 +110,10 @@ func (e *Engine) front(a *adapter) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		info := &requestInfo{id: requestID(r.Header.Get(HeaderRequestID))}
-		w.Header().Set(HeaderRequestID, info.id)
+		w.Header()[HeaderRequestID] = []string{info.id} // canonical already
 		ctx := propagator.Extract(r.Context(), propagation.HeaderCarrier(r.Header))
 		ctx = context.WithValue(ctx, requestInfoKey{}, info)
-		if !access {
+		if !access || !log.Enabled(ctx, slog.LevelInfo) {
 			h.ServeHTTP(w, r.WithContext(ctx))
 			return
 		}
@@ -120,10 +127,11 @@ func (e *Engine) front(a *adapter) http.Handler {
 			sw.status = http.StatusOK
 		}
 		// Never the query, headers or body: they may carry credentials.
-		attrs := []slog.Attr{
+		var buf [8]slog.Attr
+		attrs := append(buf[:0],
 			slog.String(keyMethod, r.Method), slog.String(keyRoute, route), slog.Int(keyStatus, sw.status),
 			slog.Int64(keyBytes, sw.bytes), attrDuration(time.Since(start)), slog.String(keyRequestID, info.id),
-		}
+		)
 		if tool != "" {
 			attrs = append(attrs, slog.String(keyTool, tool))
 		}

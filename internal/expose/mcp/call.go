@@ -39,6 +39,12 @@ func (t *tool) call(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallTool
 // available, so that large integers reach the upstream intact.
 func decodeArguments(req mcp.CallToolRequest) (map[string]any, error) {
 	if raw := req.Params.RawArguments; len(raw) > 0 {
+		// mcp-go has already decoded the same bytes; when no value holds a
+		// number (nor a nested value that could), its map is exactly what
+		// decoding them again would give.
+		if m, ok := req.Params.Arguments.(map[string]any); ok && scalarNoNumbers(m) {
+			return m, nil
+		}
 		v, err := expose.DecodeJSON(raw)
 		if err != nil {
 			return nil, fmt.Errorf("arguments are not valid JSON: %v", err)
@@ -62,27 +68,36 @@ func decodeArguments(req mcp.CallToolRequest) (map[string]any, error) {
 	}
 }
 
+// scalarNoNumbers reports whether every value of m is a string, a boolean
+// or null.
+func scalarNoNumbers(m map[string]any) bool {
+	for _, v := range m {
+		switch v.(type) {
+		case string, bool, nil:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
 // validate checks args against the tool's inputs and returns every problem
 // in one readable message ("" when none). A null optional argument is
 // dropped: agents often send null for "not given".
 func (t *tool) validate(args map[string]any) string {
 	var problems []string
-	known := make([]string, 0, len(t.args))
-	for _, a := range t.args {
-		known = append(known, a.Name)
-	}
 	var unknown []string
 	for name := range args {
-		if !slices.Contains(known, name) {
+		if !slices.Contains(t.names, name) {
 			unknown = append(unknown, name)
 		}
 	}
 	slices.Sort(unknown)
 	for _, name := range unknown {
-		if len(known) == 0 {
+		if len(t.names) == 0 {
 			problems = append(problems, fmt.Sprintf("unknown argument %q: this tool takes no arguments", name))
 		} else {
-			problems = append(problems, fmt.Sprintf("unknown argument %q: expected one of %s", name, strings.Join(known, ", ")))
+			problems = append(problems, fmt.Sprintf("unknown argument %q: expected one of %s", name, strings.Join(t.names, ", ")))
 		}
 	}
 	for _, a := range t.args {

@@ -89,12 +89,18 @@ func New(adapter *spec.Expose, inv expose.Invoker, opts Options) (*Server, error
 		tools = append(tools, st)
 	}
 
-	srvOpts := []server.ServerOption{
-		// The tool set is fixed for the life of the server.
-		server.WithToolCapabilities(false),
+	var srvOpts []server.ServerOption
+	// mcp-go logs only at INFO, which debugHandler demotes to debug: when
+	// the logger drops debug lines, installing it would only build
+	// attributes nobody reads on every request and tool call.
+	if log.Enabled(context.Background(), slog.LevelDebug) {
 		// Logging first so that it is the outer middleware and sees
 		// recovered panics as errors.
-		server.WithLogger(slog.New(debugHandler{log.Handler()})),
+		srvOpts = append(srvOpts, server.WithLogger(slog.New(debugHandler{log.Handler()})))
+	}
+	srvOpts = append(srvOpts,
+		// The tool set is fixed for the life of the server.
+		server.WithToolCapabilities(false),
 		server.WithRecovery(),
 		// mcp-go lists tools sorted by name; the file's order is the
 		// author's, so restore it.
@@ -104,7 +110,7 @@ func New(adapter *spec.Expose, inv expose.Invoker, opts Options) (*Server, error
 			})
 			return ts
 		}),
-	}
+	)
 	if adapter.Description != "" {
 		srvOpts = append(srvOpts, server.WithInstructions(adapter.Description))
 	}

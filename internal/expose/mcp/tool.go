@@ -27,6 +27,7 @@ type tool struct {
 	inv     expose.Invoker
 	log     *slog.Logger
 	args    []argument
+	names   []string // of args, in order
 }
 
 // buildTool turns a capability tool into an mcp-go tool and its handler.
@@ -64,7 +65,11 @@ func buildTool(adapter *spec.Expose, t *spec.Tool, inv expose.Invoker, log *slog
 	mt := mcp.NewToolWithRawSchema(t.Name, t.Description, schema)
 	mt.Title = t.Label
 	mt.Annotations = annotations(t)
-	h := &tool{adapter: adapter, t: t, inv: inv, log: log.With(logKeyTool, t.Name), args: args}
+	names := make([]string, len(args))
+	for i, a := range args {
+		names[i] = a.Name
+	}
+	h := &tool{adapter: adapter, t: t, inv: inv, log: log.With(logKeyTool, t.Name), args: args, names: names}
 	return server.ServerTool{Tool: mt, Handler: h.call}, nil
 }
 

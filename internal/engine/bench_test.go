@@ -1,0 +1,94 @@
+package engine
+
+import (
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/naftiko-go/naftiko/internal/spec"
+)
+
+// BenchmarkMCPToolCall measures the engine's CPU for one MCP tools/call in
+// stateless mode, through the adapter's front handler (request id, trace
+// context, access log at the default info level, text format), against a
+// loopback upstream answering ~100 B of JSON. Profile it with
+// `go test -run '^$' -bench MCPToolCall -cpuprofile cpu.out ./internal/engine`.
+func BenchmarkMCPToolCall(b *testing.B) {
+	user := []byte(`{"id":"42","name":"Ada Lovelace","email":"ada@example.com","active":true,"roles":["admin","dev"]}`)
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(user)
+	}))
+	defer up.Close()
+
+	const yaml = `naftiko: 1.0.0-alpha2
+info:
+  label: Bench
+  description: MCP tool call benchmark.
+capability:
+  consumes:
+    - type: http
+      namespace: fake
+      baseUri: http://127.0.0.1:1
+      resources:
+        - name: user
+          path: /users/{id}
+          operations:
+            - {name: get-user, method: GET}
+  exposes:
+    - type: mcp
+      namespace: bench-mcp
+      port: 19090
+      tools:
+        - {name: get_user, description: Get a user by id, call: fake.get-user}
+`
+	p := filepath.Join(b.TempDir(), "capability.yaml")
+	if err := os.WriteFile(p, []byte(yaml), 0o600); err != nil {
+		b.Fatal(err)
+	}
+	doc, diags := spec.Load(p)
+	if diags.HasErrors() {
+		b.Fatal(diags.Error())
+	}
+	e, diags := Build([]*spec.Document{doc}, Options{
+		BaseURIs:  map[string]string{"fake": up.URL},
+		Logger:    slog.New(slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelInfo})),
+		AccessLog: true,
+		LookupEnv: func(string) (string, bool) { return "", false },
+	})
+	if diags.HasErrors() {
+		b.Fatal(diags.Error())
+	}
+	var h http.Handler
+	for _, a := range e.adapters {
+		if a.spec.MCP != nil {
+			h = e.front(a)
+		}
+	}
+
+	call := func(id int) {
+		body := `{"jsonrpc":"2.0","id":` + strconv.Itoa(id) +
+			`,"method":"tools/call","params":{"name":"get_user","arguments":{"id":"42"}}}`
+		req := httptest.NewRequest(http.MethodPost, "http://127.0.0.1:19090/mcp", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Accept", "application/json, text/event-stream")
+		req.Header.Set("MCP-Protocol-Version", "2025-11-25")
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, req)
+		if w.Code != http.StatusOK || !strings.Contains(w.Body.String(), `"structuredContent":{"id":"42"`) {
+			b.Fatalf("status %d: %s", w.Code, w.Body.String())
+		}
+	}
+	call(0)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		call(i + 1)
+	}
+}
