@@ -105,6 +105,10 @@ func New(adapter *spec.Expose, inv expose.Invoker, opts Options) (*Server, error
 		// mcp-go lists tools sorted by name; the file's order is the
 		// author's, so restore it.
 		server.WithToolFilter(func(_ context.Context, ts []mcp.Tool) []mcp.Tool {
+			// mcp-go also runs filters on every tools/call, with one tool.
+			if len(ts) < 2 {
+				return ts
+			}
 			slices.SortStableFunc(ts, func(a, b mcp.Tool) int {
 				return rank(order, a.Name) - rank(order, b.Name)
 			})
