@@ -29,8 +29,8 @@ e2e-deps: ## install the pinned npm packages of the MCP client tests (e2e/)
 test: e2e-deps ## run every test
 	$(GO) test ./...
 
-test-race: e2e-deps ## run every test with the race detector
-	$(GO) test -race ./...
+test-race: e2e-deps ## run every test with the race detector, uncached (e2e tests build the binary themselves, which the test cache cannot see)
+	$(GO) test -race -count=1 ./...
 
 lint: ## gofmt and go vet
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
