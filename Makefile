@@ -51,7 +51,7 @@ load: ## 10k mixed REST+MCP calls (32 workers) against a fake upstream, with -ra
 	$(GO) test -race -tags load -run '^TestLoad$$' -count=1 -v ./internal/engine
 	$(GO) test -tags load -run '^TestLoad$$' -count=1 -v ./internal/engine
 
-bench: ## Go micro-benchmarks, then the end-to-end benchmark (bench/run.sh, ~3 min; updates docs/BENCHMARKS.md)
+bench: ## Go micro-benchmarks, then the end-to-end benchmark (bench/run.sh, about 2.5 min; updates docs/BENCHMARKS.md)
 	$(GO) test -run '^$$' -bench . -benchmem ./internal/...
 	BENCH_COMMAND="make bench" GO=$(GO) ./bench/run.sh
 

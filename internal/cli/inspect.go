@@ -7,6 +7,7 @@ import (
 	"io"
 	"strings"
 
+	mcpx "github.com/naftiko-go/naftiko/internal/expose/mcp"
 	"github.com/naftiko-go/naftiko/internal/spec"
 )
 
@@ -71,14 +72,14 @@ type Route struct {
 
 // ToolRef is one MCP tool.
 type ToolRef struct {
-	Adapter     string     `json:"adapter"`
-	Port        int        `json:"port,omitempty"`
-	Name        string     `json:"name"`
-	Description string     `json:"description,omitempty"`
-	Hints       []string   `json:"hints,omitempty"`
-	InputSchema any        `json:"inputSchema"`
-	Inputs      []InputRef `json:"-"`
-	Calls       []Upstream `json:"calls"`
+	Adapter     string          `json:"adapter"`
+	Port        int             `json:"port,omitempty"`
+	Name        string          `json:"name"`
+	Description string          `json:"description,omitempty"`
+	Hints       []string        `json:"hints,omitempty"`
+	InputSchema json.RawMessage `json:"inputSchema"`
+	Inputs      []InputRef      `json:"-"`
+	Calls       []Upstream      `json:"calls"`
 }
 
 func (a *App) inspect(args []string) int {
@@ -201,9 +202,13 @@ func Inspect(file string, doc *spec.Document, diags spec.Diagnostics) *Report {
 			}
 		case x.MCP != nil:
 			for _, t := range x.MCP.Tools {
-				ins := inputRefs(spec.ToolInputs(x, t))
+				ins := spec.ToolInputs(x, t)
+				schema, err := mcpx.InputSchema(ins)
+				if err != nil {
+					r.Unsupported = append(r.Unsupported, fmt.Sprintf("tool %s: input schema: %v", t.Name, err))
+				}
 				r.Tools = append(r.Tools, ToolRef{Adapter: x.Namespace, Port: x.Port, Name: t.Name, Description: t.Description,
-					Hints: hints(t.Hints), Inputs: ins, InputSchema: inputSchema(ins), Calls: upstreams(&t.Endpoint)})
+					Hints: hints(t.Hints), Inputs: inputRefs(ins), InputSchema: schema, Calls: upstreams(&t.Endpoint)})
 			}
 		default:
 			r.Unsupported = append(r.Unsupported, fmt.Sprintf("%s adapter %s is not described", x.Type, x.Namespace))
@@ -218,24 +223,6 @@ func inputRefs(ins []spec.Input) []InputRef {
 		out = append(out, InputRef{Name: in.Name, In: in.In, Type: in.Type, Required: in.Required, Declared: in.Declared, Description: in.Description})
 	}
 	return out
-}
-
-// inputSchema is the JSON Schema of an MCP tool's arguments, as tools/list
-// gives it.
-func inputSchema(ins []InputRef) map[string]any {
-	props := map[string]any{}
-	required := []string{}
-	for _, in := range ins {
-		p := map[string]any{"type": in.Type}
-		if in.Description != "" {
-			p["description"] = in.Description
-		}
-		props[in.Name] = p
-		if in.Required {
-			required = append(required, in.Name)
-		}
-	}
-	return map[string]any{"type": "object", "properties": props, "required": required}
 }
 
 func hints(h *spec.Hints) []string {

@@ -23,7 +23,6 @@ import (
 
 // fnPlan is a compiled aggregate function.
 type fnPlan struct {
-	ref  string
 	with *expr.With
 	body
 }
@@ -37,7 +36,7 @@ func (e *Engine) compileFunction(ep *spec.Endpoint, clients map[string]*consume.
 		return nil, fmt.Errorf("ref %q: the function itself uses ref %q, which is not allowed", ep.Ref, f.Ref)
 	}
 	prefixes := []string{f.Aggregate.Namespace}
-	fp := &fnPlan{ref: ep.Ref}
+	fp := &fnPlan{}
 	var err error
 	if fp.with, err = compileWith(f.With, prefixes); err != nil {
 		return nil, fmt.Errorf("ref %q: %w", ep.Ref, err)

@@ -78,18 +78,9 @@ func bindSource(doc *spec.Document, b *spec.Bind, lookupEnv func(string) (string
 	if b.Location == "" {
 		return lookupEnv, nil
 	}
-	path, ok := strings.CutPrefix(b.Location, "file://")
-	if !ok {
-		scheme, _, _ := strings.Cut(b.Location, "://")
-		return nil, fmt.Errorf("location scheme %q is not supported; use file:// or no location (environment variables)", scheme)
-	}
-	// file:///./x and file://./x both mean a path relative to the capability
-	// file's folder (SPEC §3); file:///abs is absolute.
-	if strings.HasPrefix(path, "/./") {
-		path = path[1:]
-	}
-	if !filepath.IsAbs(path) {
-		path = filepath.Join(filepath.Dir(doc.File), path)
+	path, err := spec.FilePath(doc.File, b.Location)
+	if err != nil {
+		return nil, err
 	}
 	data, err := os.ReadFile(path)
 	if err != nil {

@@ -103,11 +103,9 @@ func (e *Engine) forward(ctx context.Context, fp *forwardPlan, path string, r *h
 		out.ContentType = ""
 		return out, nil
 	}
-	if isJSONType(out.ContentType) {
-		if v, err := decodeJSON(resp.Body); err == nil {
-			out.Value, out.IsJSON = v, true
-		}
-	}
+	// Forwarded bodies pass through as sent: nothing reads Value, so the body
+	// is not decoded.
+	out.IsJSON = expose.IsJSONMediaType(out.ContentType)
 	return out, nil
 }
 

@@ -1,12 +1,10 @@
 package engine
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"mime"
 	"strings"
 	"time"
 
@@ -124,7 +122,7 @@ func result(op *spec.ConsumedOperation, shaper *expr.Shaper, resp *consume.Respo
 		}
 		return res, nil
 	}
-	isJSON := isJSONType(ct) || (ct == "" && json.Valid(resp.Body))
+	isJSON := expose.IsJSONMediaType(ct) || (ct == "" && json.Valid(resp.Body))
 	if isJSON && (resp.Status >= 400 || shaper == nil || shaper.Passthrough()) {
 		// Passed through as sent: check the bytes but build no tree nobody
 		// reads (the MCP adapter hands them to mcp-go as raw structuredContent).
@@ -137,7 +135,7 @@ func result(op *spec.ConsumedOperation, shaper *expr.Shaper, resp *consume.Respo
 		return res, nil
 	}
 	if isJSON {
-		doc, err := decodeJSON(resp.Body)
+		doc, err := expose.DecodeJSON(resp.Body)
 		if err != nil {
 			if resp.Status >= 400 {
 				return res, nil // an upstream error passes through as sent
@@ -171,32 +169,8 @@ func jsonResult(status int, v any) (*expose.Result, error) {
 	}
 	// Re-decode so that Value reflects exactly what Body holds (ordered
 	// objects become plain maps).
-	value, _ := decodeJSON(body)
+	value, _ := expose.DecodeJSON(body)
 	return &expose.Result{Status: status, ContentType: "application/json", Body: body, Value: value, IsJSON: true}, nil
-}
-
-func decodeJSON(b []byte) (any, error) {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		return nil, err
-	}
-	if dec.More() {
-		return nil, errors.New("trailing data after JSON value")
-	}
-	return v, nil
-}
-
-func isJSONType(ct string) bool {
-	if ct == "application/json" { // the common case, without parsing
-		return true
-	}
-	mt, _, err := mime.ParseMediaType(ct)
-	if err != nil {
-		return false
-	}
-	return mt == "application/json" || (len(mt) > 5 && mt[len(mt)-5:] == "+json")
 }
 
 // opName names a consumed operation as a call does: "<consumer>.<operation>".

@@ -260,7 +260,7 @@ func stepDocument(op *spec.ConsumedOperation, resp *consume.Response) (any, bool
 		doc, err := formats.Convert(op.OutputRawFormat, op.OutputSchema, resp.Body)
 		return doc, err == nil
 	}
-	doc, err := decodeJSON(resp.Body)
+	doc, err := expose.DecodeJSON(resp.Body)
 	if err != nil {
 		return nil, false
 	}
@@ -464,7 +464,7 @@ func stepFailure(s *stepPlan, resp *consume.Response) (*expose.Result, error) {
 		Step:     s.name,
 		Upstream: opName(s.op),
 	}
-	if doc, err := decodeJSON(resp.Body); err == nil && len(resp.Body) > 0 {
+	if doc, err := expose.DecodeJSON(resp.Body); err == nil && len(resp.Body) > 0 {
 		p.UpstreamBody = doc
 	} else if len(resp.Body) > 0 {
 		text := resp.Body

@@ -6,9 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/naftiko-go/naftiko/internal/spec"
@@ -129,26 +127,14 @@ func (e *Engine) Files() []string {
 	return out
 }
 
-// localFile resolves a file location (a path or a file:// URI, relative to
-// the document's folder) as the loader does; "" for other schemes.
+// localFile resolves a file location as the loader does; "" for other
+// schemes (nothing to watch).
 func localFile(from, location string) string {
-	p := location
-	if rest, ok := strings.CutPrefix(p, "file://"); ok {
-		p = rest
-		if strings.HasPrefix(p, "/./") || strings.HasPrefix(p, "/../") {
-			p = p[1:]
-		}
-	} else if strings.Contains(p, "://") {
+	p, err := spec.FilePath(from, location)
+	if err != nil {
 		return ""
 	}
-	if p == "" {
-		return ""
-	}
-	p = filepath.FromSlash(p)
-	if !filepath.IsAbs(p) {
-		p = filepath.Join(filepath.Dir(from), p)
-	}
-	return filepath.Clean(p)
+	return p
 }
 
 // Reloader rebuilds the configuration and swaps it into a Running, on a

@@ -8,7 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -50,17 +50,14 @@ const DefaultScriptTimeout = 5 * time.Second
 
 const (
 	scriptMaxCallStack = 256
-	scriptMaxString    = 1 << 20
 	scriptMaxResult    = 4 << 20
 	scriptMaxFile      = 1 << 20
 )
 
-var safeSegment = regexp.MustCompile(`^[a-zA-Z0-9._-]+$`)
-
 // scriptGuard caps the string builders that can allocate the most in one
 // call. It runs before the dependencies and the script.
 const scriptGuard = `(function () {
-  var max = 1048576; // scriptMaxString
+  var max = 1048576; // characters
   var repeat = String.prototype.repeat, padStart = String.prototype.padStart, padEnd = String.prototype.padEnd;
   function check(n) { if (n > max) throw new RangeError("string longer than " + max + " characters"); }
   Object.defineProperty(String.prototype, "repeat", { value: function (n) { check(String(this).length * n); return repeat.call(this, n); } });
@@ -72,7 +69,6 @@ var guardProgram = goja.MustCompile("guard.js", scriptGuard, true)
 
 // scriptPlan is a compiled script step.
 type scriptPlan struct {
-	name     string
 	programs []*goja.Program // dependencies in order, then the script
 	with     *expr.With
 	timeout  time.Duration
@@ -113,7 +109,7 @@ func (e *Engine) compileScript(s *spec.Step, prefixes []string) (*scriptPlan, er
 	if lang != "javascript" {
 		return nil, fmt.Errorf("not supported yet: script steps in %s (only javascript is implemented)", lang)
 	}
-	if gov != nil && len(gov.AllowedLanguages) > 0 && !containsString(gov.AllowedLanguages, lang) {
+	if gov != nil && len(gov.AllowedLanguages) > 0 && !slices.Contains(gov.AllowedLanguages, lang) {
 		return nil, fmt.Errorf("language %q is not in management.scripting.allowedLanguages %v", lang, gov.AllowedLanguages)
 	}
 	location := s.Location
@@ -127,7 +123,7 @@ func (e *Engine) compileScript(s *spec.Step, prefixes []string) (*scriptPlan, er
 	if err != nil {
 		return nil, err
 	}
-	sp := &scriptPlan{name: s.Name, timeout: e.opts.ScriptTimeout}
+	sp := &scriptPlan{timeout: e.opts.ScriptTimeout}
 	if gov != nil && gov.Timeout > 0 {
 		sp.timeout = time.Duration(gov.Timeout) * time.Millisecond
 	}
@@ -148,43 +144,20 @@ func (e *Engine) compileScript(s *spec.Step, prefixes []string) (*scriptPlan, er
 	return sp, nil
 }
 
-func containsString(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
 // scriptDir resolves a script location: a file:// URI of a directory,
 // relative to the folder of the capability file unless absolute.
 func scriptDir(capFile, location string) (string, error) {
-	rest, ok := strings.CutPrefix(location, "file://")
-	if !ok {
+	if !strings.HasPrefix(location, "file://") {
 		return "", fmt.Errorf("script location %q must be a file:// URI", location)
 	}
-	if strings.HasPrefix(rest, "/./") || strings.HasPrefix(rest, "/../") {
-		rest = rest[1:]
-	}
-	if rest == "" {
-		return "", fmt.Errorf("script location %q names no directory", location)
-	}
-	p := filepath.FromSlash(rest)
-	if !filepath.IsAbs(p) {
-		p = filepath.Join(filepath.Dir(capFile), p)
-	}
-	return filepath.Clean(p), nil
+	return spec.FilePath(capFile, location)
 }
 
 // readScript reads file (a relative path of safe segments) below dir,
 // refusing anything that leaves dir, symbolic links included.
 func readScript(dir, file string) (string, error) {
-	segs := strings.Split(filepath.ToSlash(file), "/")
-	for _, s := range segs {
-		if !safeSegment.MatchString(s) || s == "." || s == ".." {
-			return "", fmt.Errorf("script file %q: each path segment must match [a-zA-Z0-9._-]+ and not be . or ..", file)
-		}
+	if err := expose.SafeRelPath(filepath.ToSlash(file)); err != nil {
+		return "", fmt.Errorf("script file %q: each path segment must match [a-zA-Z0-9._-]+ and not be . or ..", file)
 	}
 	root, err := filepath.EvalSymlinks(dir)
 	if err != nil {
@@ -294,7 +267,7 @@ func (sp *scriptPlan) run(ctx context.Context, rt, outputs map[string]any, in ex
 	if len(text) > scriptMaxResult {
 		return nil, false, fmt.Errorf("script result is larger than %d bytes of JSON", scriptMaxResult)
 	}
-	v, err := decodeJSON([]byte(text))
+	v, err := expose.DecodeJSON([]byte(text))
 	if err != nil {
 		return nil, false, fmt.Errorf("script result: %w", err)
 	}

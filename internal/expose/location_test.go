@@ -19,8 +19,9 @@ func TestResolveLocation(t *testing.T) {
 		{loc: "file:skills", want: "/caps/skills"},
 		{loc: "skills/a/", want: "/caps/skills/a"},
 		{loc: "/abs", want: "/abs"},
-		{loc: "https://example.com/x", err: "only file: locations"},
-		{loc: "file://host/x", err: "file:///absolute/path"},
+		{loc: "file:///./skills/a", want: "/caps/skills/a"},
+		{loc: "https://example.com/x", err: `location scheme "https" is not supported`},
+		{loc: "file://skills/a", want: "/caps/skills/a"},
 		{loc: "file://", err: "empty"},
 	}
 	for _, tt := range tests {

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"mime"
 	"strconv"
 	"strings"
 )
@@ -103,6 +104,16 @@ func ParseText(s, typ string) (any, error) {
 	default:
 		return nil, fmt.Errorf("has unknown declared type %q", typ)
 	}
+}
+
+// IsJSONMediaType reports whether the Content-Type value ct names JSON
+// (application/json or a +json type).
+func IsJSONMediaType(ct string) bool {
+	if ct == "application/json" { // the common case, without parsing
+		return true
+	}
+	mt, _, err := mime.ParseMediaType(ct)
+	return err == nil && (mt == "application/json" || strings.HasSuffix(mt, "+json"))
 }
 
 // DecodeJSON decodes one JSON document with numbers as json.Number, and

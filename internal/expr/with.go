@@ -55,7 +55,7 @@ func CompileWith(entries []WithEntry, prefixes []string) (*With, error) {
 	for _, e := range entries {
 		it := withItem{key: e.Key, kind: withConst, value: e.Value}
 		if s, ok := e.Value.(string); ok {
-			switch name, isRef := refName(s, prefixes); {
+			switch name, isRef := RefName(s, prefixes); {
 			case isRef:
 				it.kind, it.name, it.value = withRef, name, nil
 				w.refs = append(w.refs, WithRef{Key: e.Key, Name: name})
@@ -83,10 +83,11 @@ func isWithConstant(v any) bool {
 	return false
 }
 
-// refName reports whether s is "<prefix>.<name>" for one of prefixes and
-// returns name. The longest matching prefix wins, so a namespace "a.b"
-// beats an alias "a".
-func refName(s string, prefixes []string) (string, bool) {
+// RefName reports whether s is a reference to a caller input in a `with`
+// block, "<prefix>.<name>" for one of prefixes, and returns name. The
+// longest matching prefix wins, so a namespace "a.b" beats an alias "a";
+// a name with white space or a template tag is not a reference.
+func RefName(s string, prefixes []string) (string, bool) {
 	best := -1
 	for _, p := range prefixes {
 		if p != "" && len(p) > best && strings.HasPrefix(s, p) && len(s) > len(p)+1 && s[len(p)] == '.' {

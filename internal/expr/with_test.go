@@ -133,7 +133,7 @@ func TestRefName(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.s, func(t *testing.T) {
 			t.Parallel()
-			name, ok := refName(tt.s, []string{"rest", "shipyard-tools"})
+			name, ok := RefName(tt.s, []string{"rest", "shipyard-tools"})
 			assert.Equal(t, tt.isRef, ok)
 			assert.Equal(t, tt.name, name)
 		})

@@ -93,21 +93,26 @@ func (d *Document) binds() []*Bind {
 
 // ---------------------------------------------------------------- imports
 
-// importPath turns an import location into a file path: a path relative to
-// the importing file's folder, with an optional file:// or file:/// prefix
-// (`file:///./x` is relative, as the reference tutorial writes it).
-func importPath(from, location string) (string, error) {
+// FilePath turns a location of a capability file (imports, bind files,
+// script folders, MCP static resources and prompts, skills) into a
+// file-system path. Relative paths are relative to the folder of the file
+// that names them (from), whatever the working directory (SPEC §3):
+// `./x`, `x`, `file:x`, `file://./x`, `file://x`, and `file:///./x` or
+// `file:///../x` as the reference tutorial writes them; `/abs` and
+// `file:///abs` are absolute. Other schemes are an error naming them.
+func FilePath(from, location string) (string, error) {
 	p := location
-	if rest, ok := strings.CutPrefix(p, "file://"); ok {
-		p = rest
+	if scheme, rest, ok := strings.Cut(location, ":"); ok && len(scheme) > 1 && !strings.ContainsAny(scheme, `/\.`) {
+		if !strings.EqualFold(scheme, "file") {
+			return "", fmt.Errorf("location scheme %q is not supported (use a file path or file://)", scheme)
+		}
+		p = strings.TrimPrefix(rest, "//")
 		if strings.HasPrefix(p, "/./") || strings.HasPrefix(p, "/../") {
 			p = p[1:]
 		}
-	} else if i := strings.Index(p, "://"); i > 0 {
-		return "", fmt.Errorf("import location scheme %q is not supported (use a file path)", p[:i])
 	}
 	if p == "" {
-		return "", fmt.Errorf("empty import location")
+		return "", fmt.Errorf("location %q: the path is empty", location)
 	}
 	p = filepath.FromSlash(p)
 	if !filepath.IsAbs(p) {
@@ -125,9 +130,9 @@ func (l *loader) resolveImports(doc *Document) {
 			continue
 		}
 		loc := l.at(c.Path+".location", c.Loc)
-		src, err := importPath(l.file, c.Location)
+		src, err := FilePath(l.file, c.Location)
 		if err != nil {
-			l.diags.Errorf(loc, "", "import %q: %v", c.Import, err)
+			l.diags.Errorf(loc, "", "import %q: import %v", c.Import, err)
 			continue
 		}
 		data, err := readLimited(src)

@@ -2,6 +2,7 @@ package spec
 
 import (
 	"fmt"
+	"github.com/naftiko-go/naftiko/internal/expr"
 	"sort"
 	"strings"
 )
@@ -97,23 +98,13 @@ func splitRef(s string) (ns, name string, ok bool) {
 }
 
 // withRef reports whether a `with` value is a reference to a caller input,
-// by the rule of expr.CompileWith: "<prefix>.<name>" where prefix is one of
-// prefixes.
+// by the rule the engine runs (expr.RefName).
 func withRef(v any, prefixes []string) (string, bool) {
 	s, ok := v.(string)
 	if !ok {
 		return "", false
 	}
-	prefix, name, ok := strings.Cut(s, ".")
-	if !ok || name == "" || strings.ContainsAny(name, "{} ") {
-		return "", false
-	}
-	for _, p := range prefixes {
-		if p != "" && p == prefix {
-			return name, true
-		}
-	}
-	return "", false
+	return expr.RefName(s, prefixes)
 }
 
 // suggest returns a `did you mean "x"?` hint when one of candidates is close

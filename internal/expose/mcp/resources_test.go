@@ -215,7 +215,7 @@ func TestStaticResourceErrors(t *testing.T) {
 	x.MCP.Resources[2].Location = "https://example.com/docs"
 	_, err = New(x, &exposetest.FakeInvoker{}, Options{})
 	require.Error(t, err)
-	assert.Contains(t, err.Error(), "only file: locations")
+	assert.Contains(t, err.Error(), `location scheme "https" is not supported`)
 }
 
 func TestPrompts(t *testing.T) {

@@ -73,9 +73,19 @@ func buildTool(adapter *spec.Expose, t *spec.Tool, inv expose.Invoker, log *slog
 	return server.ServerTool{Tool: mt, Handler: h.call}, nil
 }
 
-// inputSchema is the tool's JSON Schema: every argument with its type and
-// description, the required ones listed, nothing else accepted.
+// inputSchema is the tool's JSON Schema (InputSchema of its arguments).
 func inputSchema(args []argument) (json.RawMessage, error) {
+	ins := make([]spec.Input, len(args))
+	for i, a := range args {
+		ins[i] = a.Input
+	}
+	return InputSchema(ins)
+}
+
+// InputSchema is the JSON Schema of a tool's arguments as tools/list gives
+// it: every input with its type, description and pattern, the required ones
+// listed, nothing else accepted.
+func InputSchema(args []spec.Input) (json.RawMessage, error) {
 	// Hand-ordered JSON keeps properties in declaration order, which is
 	// what an author and an agent reading the schema expect.
 	var b strings.Builder

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"mime"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -118,8 +117,7 @@ func readBody(w http.ResponseWriter, r *http.Request, limit int64) (body, *probl
 		return body{}, nil
 	}
 	if ct := r.Header.Get("Content-Type"); ct != "" {
-		mt, _, err := mime.ParseMediaType(ct)
-		if err != nil || !(mt == "application/json" || strings.HasSuffix(mt, "+json")) {
+		if !expose.IsJSONMediaType(ct) {
 			return body{}, &problem{Type: typeUnsupportedMedia, Title: "Unsupported media type",
 				Status: http.StatusUnsupportedMediaType,
 				Detail: fmt.Sprintf("the request body must be JSON (Content-Type: application/json), not %q", ct)}

@@ -150,11 +150,7 @@ func (a *api) handleForward(adapter *spec.Expose, res *spec.RestResource, rt rou
 		}
 		out, err := fw.Forward(r.Context(), adapter, res, path, r)
 		if err != nil {
-			var tooBig *http.MaxBytesError
-			if errors.As(err, &tooBig) {
-				writeProblem(w, *tooLarge(limit))
-				return
-			}
+			// The forwarder reports a body over the limit as KindTooLarge.
 			writeProblem(w, problemOf(expose.AsError(err)))
 			return
 		}
