@@ -26,19 +26,22 @@ func resolveBaseURI(ns, raw string, vars map[string]any, lookupEnv func(string) 
 		for k, v := range vars {
 			scope[k] = v
 		}
-		// SPEC §4: {{VAR}} comes from binds, else from the environment.
+		// SPEC §4: {{VAR}} comes from binds, else from the environment;
+		// {{ns.VAR}} from environment variable VAR, the name the error
+		// below tells the user to set.
+		envOf := func(name string) string { return name[strings.LastIndexByte(name, '.')+1:] }
 		for _, name := range t.Names() {
 			if _, ok := lookup(scope, name); ok {
 				continue
 			}
-			if v, ok := lookupEnv(name); ok && v != "" {
+			if v, ok := lookupEnv(envOf(name)); ok && v != "" {
 				scope[name] = v
 			}
 		}
 		if m := t.Missing(scope); len(m) > 0 {
 			for _, name := range m {
 				missing = append(missing, "{{"+name+"}}")
-				envs = append(envs, name[strings.LastIndexByte(name, '.')+1:])
+				envs = append(envs, envOf(name))
 			}
 		} else {
 			s = t.Render(scope)

@@ -34,6 +34,8 @@ func TestResolveBaseURI(t *testing.T) {
 		{name: "mustache from bind", raw: "https://{{HOST}}/v1", vars: map[string]any{"HOST": "api.example.com"}, want: "https://api.example.com/v1"},
 		{name: "qualified mustache from bind", raw: "https://{{env.HOST}}/v1", vars: map[string]any{"env": map[string]any{"HOST": "q.example.com"}}, want: "https://q.example.com/v1"},
 		{name: "mustache from env", raw: "https://{{HOST}}/v1", env: map[string]string{"HOST": "e.example.com"}, want: "https://e.example.com/v1"},
+		{name: "qualified mustache from the env variable the error names", raw: "https://{{env.HOST}}/v1",
+			env: map[string]string{"HOST": "qe.example.com"}, want: "https://qe.example.com/v1"},
 		{name: "several unresolved", raw: "https://[tenant_id].{{REGION}}.example.com",
 			err: `base URI "https://[tenant_id].{{REGION}}.example.com" of consumer "logto-organization-invitations": placeholders {{REGION}}, [tenant_id] are not set; set environment variables REGION, TENANT_ID or pass --base-uri logto-organization-invitations=URL`},
 		{name: "brace from upper-cased env", raw: "https://{store_name}.myshopify.com/admin",
