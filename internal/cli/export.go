@@ -34,7 +34,7 @@ func (a *App) export(args []string) int {
 		fmt.Fprintln(a.Stderr, "Usage: naftiko export openapi [--adapter NS] [--format json|yaml] [-o FILE] FILE\n\nWrites the OpenAPI 3.1 document of a REST adapter of FILE (the document each REST adapter also serves at GET /openapi.json).\n\nFlags:")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args[1:]); err != nil {
+	if err := parseInterspersed(fs, args[1:]); err != nil {
 		return flagExit(err)
 	}
 	if fs.NArg() != 1 {

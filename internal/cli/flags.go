@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bufio"
+	"flag"
 	"fmt"
 	"os"
 	"sort"
@@ -120,3 +121,36 @@ func (t *timeouts) Set(s string) error {
 	t.per[key] = d
 	return nil
 }
+
+// parseInterspersed parses flags wherever they stand among the arguments
+// (`naftiko serve cap.yaml --port api=8080` as well as flags first), as
+// most command lines allow; "--" ends the flags. Afterwards fs.Args() are
+// the positional arguments in their order.
+func parseInterspersed(fs *flag.FlagSet, args []string) error {
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return err
+		}
+		rest := fs.Args()
+		if consumed := len(args) - len(rest); consumed > 0 && args[consumed-1] == "--" {
+			positional = append(positional, rest...)
+			break
+		}
+		i := 0
+		for i < len(rest) && !isFlagArg(rest[i]) {
+			i++
+		}
+		positional = append(positional, rest[:i]...)
+		if i == len(rest) {
+			break
+		}
+		args = rest[i:]
+	}
+	// Parse once more so that fs.Args() holds exactly the positionals.
+	return fs.Parse(append([]string{"--"}, positional...))
+}
+
+// isFlagArg reports whether a command-line argument is a flag ("-" alone
+// is a positional argument, standard input by convention).
+func isFlagArg(s string) bool { return len(s) > 1 && s[0] == '-' }

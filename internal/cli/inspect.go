@@ -90,7 +90,7 @@ func (a *App) inspect(args []string) int {
 		fmt.Fprintln(a.Stderr, "Usage: naftiko inspect [--format text|json] FILE...\n\nShows the REST routes and MCP tools of each file, their inputs, the upstream call each makes,\nand the environment variables the file needs (no values needed); exits 1 on load errors.")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := parseInterspersed(fs, args); err != nil {
 		return flagExit(err)
 	}
 	if fs.NArg() == 0 || (*format != "text" && *format != "json") {

@@ -91,7 +91,18 @@ func (c *Client) send(ctx context.Context, o *operation, req *http.Request, ca c
 	if idempotent(ctx, o.method) {
 		retries = c.retry.Retries
 	}
-	newReq := func() (*http.Request, error) { return replay(req) }
+	// The first attempt sends req itself; later ones (retries, a digest
+	// challenge's answer) send copies with a fresh body. Authentication
+	// sets its header on every request it sends, so a header the first
+	// attempt left on req is always replaced.
+	sent := false
+	newReq := func() (*http.Request, error) {
+		if !sent {
+			sent = true
+			return req, nil
+		}
+		return replay(req)
+	}
 	for n := 0; ; n++ {
 		resp, err := c.attempt(ctx, newReq, ca)
 		if n >= retries || !c.retryable(ctx, resp, err) {

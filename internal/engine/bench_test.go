@@ -1,18 +1,26 @@
 package engine
 
 import (
+	"context"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
+
 	"github.com/naftiko-go/naftiko/internal/spec"
 )
+
+var benchUser = []byte(`{"id":"42","name":"Ada Lovelace","email":"ada@example.com","active":true,"roles":["admin","dev"]}`)
 
 // BenchmarkMCPToolCall measures the engine's CPU for one MCP tools/call in
 // stateless mode, through the adapter's front handler (request id, trace
@@ -20,10 +28,9 @@ import (
 // loopback upstream answering ~100 B of JSON. Profile it with
 // `go test -run '^$' -bench MCPToolCall -cpuprofile cpu.out ./internal/engine`.
 func BenchmarkMCPToolCall(b *testing.B) {
-	user := []byte(`{"id":"42","name":"Ada Lovelace","email":"ada@example.com","active":true,"roles":["admin","dev"]}`)
 	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write(user)
+		_, _ = w.Write(benchUser)
 	}))
 	defer up.Close()
 
@@ -72,6 +79,49 @@ capability:
 		}
 	}
 
+	benchMCPCalls(b, h)
+}
+
+// BenchmarkMCPToolCallBare is the floor for BenchmarkMCPToolCall: a bare
+// mcp-go stateless server with a hand-written tool doing the same GET and
+// answering the same shape (as bench/cmd/benchrun's baseline), through the
+// same recorder and the same loopback upstream.
+func BenchmarkMCPToolCallBare(b *testing.B) {
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(benchUser)
+	}))
+	defer up.Close()
+	client := &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
+	s := server.NewMCPServer("bench-bare", "1.0.0", server.WithToolCapabilities(false))
+	s.AddTool(mcp.NewTool("get_user", mcp.WithDescription("Get a user by id"), mcp.WithString("id", mcp.Required())),
+		func(ctx context.Context, r mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+			req, err := http.NewRequestWithContext(ctx, http.MethodGet, up.URL+"/users/"+url.PathEscape(r.GetString("id", "")), nil)
+			if err != nil {
+				return nil, err
+			}
+			req.Header.Set("Accept", "application/json")
+			resp, err := client.Do(req)
+			if err != nil {
+				return mcp.NewToolResultError(err.Error()), nil
+			}
+			defer resp.Body.Close()
+			body, err := io.ReadAll(resp.Body)
+			if err != nil {
+				return mcp.NewToolResultError(err.Error()), nil
+			}
+			out := mcp.NewToolResultText(string(body))
+			var obj map[string]any
+			if json.Unmarshal(body, &obj) == nil {
+				out.StructuredContent = obj
+			}
+			return out, nil
+		})
+	benchMCPCalls(b, server.NewStreamableHTTPServer(s, server.WithStateLess(true)))
+}
+
+// benchMCPCalls runs tools/call get_user {id: "42"} through h per iteration.
+func benchMCPCalls(b *testing.B, h http.Handler) {
 	call := func(id int) {
 		body := `{"jsonrpc":"2.0","id":` + strconv.Itoa(id) +
 			`,"method":"tools/call","params":{"name":"get_user","arguments":{"id":"42"}}}`
@@ -81,7 +131,8 @@ capability:
 		req.Header.Set("MCP-Protocol-Version", "2025-11-25")
 		w := httptest.NewRecorder()
 		h.ServeHTTP(w, req)
-		if w.Code != http.StatusOK || !strings.Contains(w.Body.String(), `"structuredContent":{"id":"42"`) {
+		if w.Code != http.StatusOK || !strings.Contains(w.Body.String(), `"structuredContent":{`) ||
+			!strings.Contains(w.Body.String(), `"email":"ada@example.com"`) {
 			b.Fatalf("status %d: %s", w.Code, w.Body.String())
 		}
 	}

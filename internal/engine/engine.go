@@ -40,6 +40,9 @@ type Options struct {
 	LookupEnv func(string) (string, bool)
 	// Logger receives the engine's logs (default: discard).
 	Logger *slog.Logger
+	// AccessLogger receives the access lines (see AccessLog); default Logger.
+	// The CLI gives it a writer that batches lines.
+	AccessLogger *slog.Logger
 	// ValidateOnly builds without bind values and without resolving
 	// base-URI placeholders: what `naftiko validate` needs.
 	ValidateOnly bool
@@ -98,6 +101,9 @@ func (o *Options) defaults() {
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.AccessLogger == nil {
+		o.AccessLogger = o.Logger
 	}
 	if o.UpstreamTimeout <= 0 {
 		o.UpstreamTimeout = 30 * time.Second

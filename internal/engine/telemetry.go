@@ -104,7 +104,7 @@ func (e *Engine) front(a *adapter) http.Handler {
 	if a.spec.Rest == nil && a.spec.MCP == nil {
 		return h
 	}
-	log := e.opts.Logger.With("component", "access", keyAdapter, a.spec.Namespace, keyType, a.spec.Type)
+	log := e.opts.AccessLogger.With("component", "access", keyAdapter, a.spec.Namespace, keyType, a.spec.Type)
 	access := e.opts.AccessLog
 	mcp := a.spec.MCP != nil
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
