@@ -45,6 +45,7 @@ type Options struct {
 type Server struct {
 	mcp     *server.MCPServer
 	http    *server.StreamableHTTPServer
+	fast    *fastCalls // in front of http
 	handler http.Handler
 	log     *slog.Logger
 }
@@ -70,6 +71,7 @@ func New(adapter *spec.Expose, inv expose.Invoker, opts Options) (*Server, error
 	}
 
 	tools := make([]server.ServerTool, 0, len(adapter.MCP.Tools))
+	handlers := make(map[string]*tool, len(adapter.MCP.Tools))
 	order := map[string]int{}
 	for i, t := range adapter.MCP.Tools {
 		if t == nil {
@@ -82,11 +84,12 @@ func New(adapter *spec.Expose, inv expose.Invoker, opts Options) (*Server, error
 			return nil, fmt.Errorf("mcp: %s: tool %q is declared twice", t.Path, t.Name)
 		}
 		order[t.Name] = i
-		st, err := buildTool(adapter, t, inv, log)
+		st, h, err := buildTool(adapter, t, inv, log)
 		if err != nil {
 			return nil, fmt.Errorf("mcp: %s: %w", t.Path, err)
 		}
 		tools = append(tools, st)
+		handlers[t.Name] = h
 	}
 
 	var srvOpts []server.ServerOption
@@ -158,10 +161,12 @@ func New(adapter *spec.Expose, inv expose.Invoker, opts Options) (*Server, error
 		server.WithDisableStreaming(true),
 		server.WithStreamableHTTPLogger(log),
 	)
+	fast := &fastCalls{next: hs, tools: handlers}
 	return &Server{
 		mcp:     ms,
 		http:    hs,
-		handler: originGuard(hs, opts.AllowedOrigins, log),
+		fast:    fast,
+		handler: originGuard(fast, opts.AllowedOrigins, log),
 		log:     log,
 	}, nil
 }

@@ -31,28 +31,28 @@ type tool struct {
 }
 
 // buildTool turns a capability tool into an mcp-go tool and its handler.
-func buildTool(adapter *spec.Expose, t *spec.Tool, inv expose.Invoker, log *slog.Logger) (server.ServerTool, error) {
+func buildTool(adapter *spec.Expose, t *spec.Tool, inv expose.Invoker, log *slog.Logger) (server.ServerTool, *tool, error) {
 	inputs := spec.ToolInputs(adapter, t)
 	args := make([]argument, 0, len(inputs))
 	seen := map[string]bool{}
 	for _, in := range inputs {
 		if in.Name == "" {
-			return server.ServerTool{}, fmt.Errorf("tool %q has an input without a name", t.Name)
+			return server.ServerTool{}, nil, fmt.Errorf("tool %q has an input without a name", t.Name)
 		}
 		if seen[in.Name] {
-			return server.ServerTool{}, fmt.Errorf("tool %q has two inputs named %q", t.Name, in.Name)
+			return server.ServerTool{}, nil, fmt.Errorf("tool %q has two inputs named %q", t.Name, in.Name)
 		}
 		seen[in.Name] = true
 		switch in.Type {
 		case "", "string", "number", "integer", "boolean", "array", "object":
 		default:
-			return server.ServerTool{}, fmt.Errorf("tool %q: input %q has unknown type %q", t.Name, in.Name, in.Type)
+			return server.ServerTool{}, nil, fmt.Errorf("tool %q: input %q has unknown type %q", t.Name, in.Name, in.Type)
 		}
 		a := argument{Input: in}
 		if in.Pattern != "" {
 			re, err := regexp.Compile(in.Pattern)
 			if err != nil {
-				return server.ServerTool{}, fmt.Errorf("tool %q: input %q: invalid pattern: %w", t.Name, in.Name, err)
+				return server.ServerTool{}, nil, fmt.Errorf("tool %q: input %q: invalid pattern: %w", t.Name, in.Name, err)
 			}
 			a.pattern = re
 		}
@@ -60,7 +60,7 @@ func buildTool(adapter *spec.Expose, t *spec.Tool, inv expose.Invoker, log *slog
 	}
 	schema, err := inputSchema(args)
 	if err != nil {
-		return server.ServerTool{}, fmt.Errorf("tool %q: %w", t.Name, err)
+		return server.ServerTool{}, nil, fmt.Errorf("tool %q: %w", t.Name, err)
 	}
 	mt := mcp.NewToolWithRawSchema(t.Name, t.Description, schema)
 	mt.Title = t.Label
@@ -70,7 +70,7 @@ func buildTool(adapter *spec.Expose, t *spec.Tool, inv expose.Invoker, log *slog
 		names[i] = a.Name
 	}
 	h := &tool{adapter: adapter, t: t, inv: inv, log: log.With(logKeyTool, t.Name), args: args, names: names}
-	return server.ServerTool{Tool: mt, Handler: h.call}, nil
+	return server.ServerTool{Tool: mt, Handler: h.call}, h, nil
 }
 
 // inputSchema is the tool's JSON Schema (InputSchema of its arguments).

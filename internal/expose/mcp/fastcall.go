@@ -1,0 +1,204 @@
+package mcp
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net"
+	"net/http"
+	"net/netip"
+	"strconv"
+	"strings"
+
+	"github.com/mark3labs/mcp-go/mcp"
+)
+
+// fastCalls serves the request an agent sends most — a tools/call of one of
+// the adapter's tools, on a protocol version that still has the initialize
+// handshake (up to 2025-11-25) — without going through mcp-go's transport,
+// which sets up, per request, an ephemeral session, a goroutine forwarding
+// notifications, and six decodings of the message: about a fifth of the CPU
+// of a proxied tool call. Everything else, and any request this code is not
+// sure about, goes to mcp-go (next) unchanged.
+//
+// The answer is the one mcp-go gives: the same result from the same tool
+// handler, in the same JSON-RPC envelope, encoder, status and headers.
+// TestFastCallsMatchSDK compares the two byte for byte.
+type fastCalls struct {
+	next  http.Handler
+	tools map[string]*tool
+}
+
+// callMessage is a tools/call request with nothing but what the fast path
+// understands: decoding it with unknown fields disallowed sends every other
+// message ("_meta", "task", responses, ...) to mcp-go.
+type callMessage struct {
+	JSONRPC string          `json:"jsonrpc"`
+	ID      json.RawMessage `json:"id"`
+	Method  string          `json:"method"`
+	Params  *struct {
+		Name      string          `json:"name"`
+		Arguments json.RawMessage `json:"arguments"`
+	} `json:"params"`
+}
+
+func (f *fastCalls) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost || !fastHeaders(r) {
+		f.next.ServeHTTP(w, r)
+		return
+	}
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		// mcp-go reports read errors: give it the same bytes and error.
+		r.Body = io.NopCloser(io.MultiReader(bytes.NewReader(body), errReader{err}))
+		f.next.ServeHTTP(w, r)
+		return
+	}
+	t, id, req, ok := f.parse(body)
+	if !ok {
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		f.next.ServeHTTP(w, r)
+		return
+	}
+	var resp any
+	res, err := callRecovered(r.Context(), t, req)
+	if err != nil {
+		t.log.Error("tool call failed", logKeyError, err.Error())
+		resp = mcp.JSONRPCError{
+			JSONRPC: mcp.JSONRPC_VERSION,
+			ID:      mcp.NewRequestId(id),
+			Error:   mcp.NewJSONRPCErrorDetails(mcp.INTERNAL_ERROR, err.Error(), nil),
+		}
+	} else {
+		resp = mcp.NewJSONRPCResultResponse(mcp.NewRequestId(id), res)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusOK)
+	if err := json.NewEncoder(w).Encode(resp); err != nil {
+		t.log.Debug("writing the tool result failed", logKeyError, err.Error())
+	}
+}
+
+// fastHeaders reports whether the request's headers are ones the fast path
+// answers exactly as mcp-go would: a JSON body, a legacy protocol version
+// (or none), no session, and a Host mcp-go's DNS-rebinding guard accepts.
+func fastHeaders(r *http.Request) bool {
+	ct := r.Header.Get("Content-Type")
+	if ct != "application/json" {
+		mt, _, err := mime.ParseMediaType(ct)
+		if err != nil || mt != "application/json" {
+			return false
+		}
+	}
+	if v := r.Header.Get(mcp.HeaderProtocolVersion); v != "" && (!mcp.IsValidProtocolVersion(v) || mcp.IsModernProtocol(v)) {
+		return false
+	}
+	if r.Header.Get("Mcp-Session-Id") != "" {
+		return false
+	}
+	if local, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok && local != nil {
+		if loopbackHostPort(local.String()) && !loopbackHostPort(r.Host) {
+			return false
+		}
+	}
+	return true
+}
+
+// loopbackHostPort reports whether a host or host:port is "localhost" or a
+// loopback address — the same test as mcp-go's guard, so that the fast path
+// never answers a request that mcp-go would refuse.
+func loopbackHostPort(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		host = strings.Trim(addr, "[]")
+	}
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.IsLoopback()
+}
+
+// parse decodes a tools/call message for one of the adapter's tools; ok is
+// false for anything else.
+func (f *fastCalls) parse(body []byte) (t *tool, id any, req mcp.CallToolRequest, ok bool) {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	var m callMessage
+	if dec.Decode(&m) != nil {
+		return nil, nil, req, false
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return nil, nil, req, false // trailing data
+	}
+	if m.JSONRPC != mcp.JSONRPC_VERSION || m.Method != string(mcp.MethodToolsCall) || m.Params == nil {
+		return nil, nil, req, false
+	}
+	// The id as mcp-go decodes it (numbers as float64), so that it is
+	// echoed the same way.
+	if len(m.ID) == 0 || (m.ID[0] != '"' && m.ID[0] != '-' && (m.ID[0] < '0' || m.ID[0] > '9')) {
+		return nil, nil, req, false // absent, null or not a string or number
+	}
+	if json.Unmarshal(m.ID, &id) != nil {
+		return nil, nil, req, false
+	}
+	t = f.tools[m.Params.Name]
+	if t == nil {
+		return nil, nil, req, false
+	}
+	if !numbersFitFloat64(m.Params.Arguments) {
+		return nil, nil, req, false // mcp-go refuses the request
+	}
+	req.Method = string(mcp.MethodToolsCall)
+	req.Params.Name = m.Params.Name
+	if len(m.Params.Arguments) > 0 {
+		req.Params.RawArguments = m.Params.Arguments
+	}
+	return t, id, req, true
+}
+
+// numbersFitFloat64 reports whether every number of the valid JSON b
+// parses as a float64: mcp-go decodes arguments into float64s and refuses
+// a request with a number out of range (1e400).
+func numbersFitFloat64(b []byte) bool {
+	for i := 0; i < len(b); i++ {
+		switch c := b[i]; {
+		case c == '"':
+			for i++; i < len(b) && b[i] != '"'; i++ {
+				if b[i] == '\\' {
+					i++
+				}
+			}
+		case c == '-' || (c >= '0' && c <= '9'):
+			j := i
+			for j < len(b) && strings.IndexByte("+-.0123456789eE", b[j]) >= 0 {
+				j++
+			}
+			if _, err := strconv.ParseFloat(string(b[i:j]), 64); err != nil {
+				return false
+			}
+			i = j - 1
+		}
+	}
+	return true
+}
+
+// callRecovered runs the tool, turning a panic into an error as mcp-go's
+// recovery middleware does.
+func callRecovered(ctx context.Context, t *tool, req mcp.CallToolRequest) (res *mcp.CallToolResult, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("panic recovered in %s tool handler: %v", req.Params.Name, p)
+		}
+	}()
+	return t.call(ctx, req)
+}
+
+// errReader returns err after the bytes that could be read.
+type errReader struct{ err error }
+
+func (e errReader) Read([]byte) (int, error) { return 0, e.err }
