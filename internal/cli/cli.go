@@ -180,7 +180,7 @@ func (a *App) serve(ctx context.Context, args []string) int {
 	fs.BoolVar(&f.accessLog, "access-log", true, "log one info line per REST request and MCP request")
 	fs.StringVar(&f.otlp, "otlp-endpoint", "", "export traces to this OTLP/HTTP `URL` (JSON; default: the control adapter's observability.exporters.otlp.endpoint, else none)")
 	fs.DurationVar(&f.grace, "shutdown-grace", 30*time.Second, "how long in-flight requests may finish after SIGINT/SIGTERM")
-	fs.Int64Var(&f.maxBody, "max-body-bytes", 1<<20, "largest REST request body accepted")
+	fs.Int64Var(&f.maxBody, "max-body-bytes", 1<<20, "largest REST request body or MCP message accepted")
 	fs.Int64Var(&f.maxUpstream, "max-response-bytes", 16<<20, "largest upstream response accepted")
 	fs.Var(&f.origins, "allow-origin", "`ORIGIN` the MCP adapters accept besides their own host (repeatable; * for any)")
 	fs.Usage = func() {

@@ -50,7 +50,7 @@ type Options struct {
 	UpstreamTimeout time.Duration
 	// MaxResponseBytes bounds every upstream response (default 16 MiB).
 	MaxResponseBytes int64
-	// MaxBodyBytes bounds REST request bodies (default 1 MiB).
+	// MaxBodyBytes bounds REST request bodies and MCP messages (default 1 MiB).
 	MaxBodyBytes int64
 	// ShutdownGrace bounds how long in-flight requests may run after a stop
 	// signal (default 30s).
@@ -446,7 +446,7 @@ func (e *Engine) buildAdapter(x *spec.Expose, clients map[string]*consume.Client
 			a.addr = "stdio"
 			more = e.checkStdio(x)
 		}
-		a.mcp, err = mcpx.New(x, e.invokerFor(x), mcpx.Options{Logger: log, Version: e.opts.Version, AllowedOrigins: e.opts.AllowedOrigins})
+		a.mcp, err = mcpx.New(x, e.invokerFor(x), mcpx.Options{Logger: log, Version: e.opts.Version, AllowedOrigins: e.opts.AllowedOrigins, MaxBodyBytes: e.opts.MaxBodyBytes})
 		if err == nil && !a.stdio {
 			mux := http.NewServeMux()
 			mux.Handle("/mcp", a.mcp.Handler())

@@ -28,9 +28,13 @@ import (
 // The answer is the one mcp-go gives: the same result from the same tool
 // handler, in the same JSON-RPC envelope, encoder, status and headers.
 // TestFastCallsMatchSDK compares the two byte for byte.
+//
+// It also bounds every POSTed message to maxBody bytes (mcp-go reads
+// bodies whole, without a limit).
 type fastCalls struct {
-	next  http.Handler
-	tools map[string]*tool
+	next    http.Handler
+	tools   map[string]*tool
+	maxBody int64
 }
 
 // callMessage is a tools/call request with nothing but what the fast path
@@ -47,18 +51,30 @@ type callMessage struct {
 }
 
 func (f *fastCalls) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodPost || !fastHeaders(r) {
+	if r.Method != http.MethodPost {
 		f.next.ServeHTTP(w, r)
 		return
 	}
-	body, err := io.ReadAll(r.Body)
+	if r.Body == nil {
+		r.Body = http.NoBody
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, f.maxBody))
+	if tooLarge(w, err, f.maxBody) {
+		return
+	}
 	if err != nil {
 		// mcp-go reports read errors: give it the same bytes and error.
 		r.Body = io.NopCloser(io.MultiReader(bytes.NewReader(body), errReader{err}))
 		f.next.ServeHTTP(w, r)
 		return
 	}
-	t, id, req, ok := f.parse(body)
+	var t *tool
+	var id any
+	var req mcp.CallToolRequest
+	ok := fastHeaders(r)
+	if ok {
+		t, id, req, ok = f.parse(body)
+	}
 	if !ok {
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		f.next.ServeHTTP(w, r)
@@ -81,6 +97,25 @@ func (f *fastCalls) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err := json.NewEncoder(w).Encode(resp); err != nil {
 		t.log.Debug("writing the tool result failed", logKeyError, err.Error())
 	}
+}
+
+// tooLarge answers 413 with a JSON-RPC error when err says that the body
+// went over the limit.
+func tooLarge(w http.ResponseWriter, err error, limit int64) bool {
+	var mbe *http.MaxBytesError
+	if !errors.As(err, &mbe) {
+		return false
+	}
+	resp := mcp.JSONRPCError{
+		JSONRPC: mcp.JSONRPC_VERSION,
+		ID:      mcp.NewRequestId(nil),
+		Error: mcp.NewJSONRPCErrorDetails(mcp.INVALID_REQUEST,
+			fmt.Sprintf("the message is larger than %d bytes (the server's --max-body-bytes)", limit), nil),
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusRequestEntityTooLarge)
+	_ = json.NewEncoder(w).Encode(resp)
+	return true
 }
 
 // fastHeaders reports whether the request's headers are ones the fast path

@@ -174,7 +174,7 @@ func TestFastCallsMatchSDK(t *testing.T) {
 			s, err := New(adapter, inv, Options{})
 			require.NoError(t, err)
 			reached := &counting{next: s.http}
-			f := &fastCalls{next: reached, tools: s.fast.tools}
+			f := &fastCalls{next: reached, tools: s.fast.tools, maxBody: s.fast.maxBody}
 			got := record(f, req.build())
 			if wantFast {
 				assert.Zero(t, reached.n.Load(), "the fast path passed the request to mcp-go")
@@ -212,4 +212,38 @@ func TestFastCallsServeThroughHandler(t *testing.T) {
 		headers: map[string]string{"Origin": "https://evil.example"}}.build()
 	got = record(s.Handler(), req)
 	assert.Equal(t, http.StatusForbidden, got.status)
+}
+
+// TestMessageSizeLimit: a message over the limit gets 413 and a JSON-RPC
+// error naming the flag, whatever path it would have taken; one at the
+// limit is served.
+func TestMessageSizeLimit(t *testing.T) {
+	t.Parallel()
+	s, err := New(declaredTools(), &exposetest.FakeInvoker{}, Options{MaxBodyBytes: 200})
+	require.NoError(t, err)
+	call := `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"none","arguments":{}}}`
+	tests := []struct {
+		name    string
+		req     mcpRequest
+		status  int
+		inError string
+	}{
+		{"fast path under the limit", mcpRequest{body: call}, http.StatusOK, ""},
+		{"exactly the limit", mcpRequest{body: call + strings.Repeat(" ", 200-len(call))}, http.StatusOK, ""},
+		{"one byte over", mcpRequest{body: call + strings.Repeat(" ", 201-len(call))}, http.StatusRequestEntityTooLarge, "larger than 200 bytes"},
+		{"delegated message over", mcpRequest{body: call + strings.Repeat(" ", 300), headers: map[string]string{"Mcp-Protocol-Version": "2026-07-28"}},
+			http.StatusRequestEntityTooLarge, "--max-body-bytes"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := record(s.Handler(), tc.req.build())
+			assert.Equal(t, tc.status, got.status, got.body)
+			if tc.inError != "" {
+				assert.Contains(t, got.body, `"code":-32600`)
+				assert.Contains(t, got.body, tc.inError)
+			} else {
+				assert.Contains(t, got.body, `"result"`)
+			}
+		})
+	}
 }

@@ -18,6 +18,9 @@ import (
 // DefaultVersion is the server version announced when Options.Version is empty.
 const DefaultVersion = "dev"
 
+// DefaultMaxBodyBytes is the message size limit when Options.MaxBodyBytes is 0.
+const DefaultMaxBodyBytes int64 = 1 << 20
+
 // Log attribute keys.
 const (
 	logKeyComponent = "component"
@@ -35,6 +38,9 @@ type Options struct {
 	Logger *slog.Logger
 	// Version is the serverInfo version; DefaultVersion when empty.
 	Version string
+	// MaxBodyBytes bounds a request's JSON-RPC message (413 beyond); 0
+	// means DefaultMaxBodyBytes.
+	MaxBodyBytes int64
 	// AllowedOrigins are browser origins (e.g. "https://app.example.com", or a
 	// bare host "app.example.com") allowed besides the server's own host and
 	// loopback; "*" allows every origin.
@@ -161,7 +167,11 @@ func New(adapter *spec.Expose, inv expose.Invoker, opts Options) (*Server, error
 		server.WithDisableStreaming(true),
 		server.WithStreamableHTTPLogger(log),
 	)
-	fast := &fastCalls{next: hs, tools: handlers}
+	limit := opts.MaxBodyBytes
+	if limit <= 0 {
+		limit = DefaultMaxBodyBytes
+	}
+	fast := &fastCalls{next: hs, tools: handlers, maxBody: limit}
 	return &Server{
 		mcp:     ms,
 		http:    hs,
