@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/dop251/goja"
@@ -65,7 +66,9 @@ const scriptGuard = `(function () {
   Object.defineProperty(String.prototype, "padEnd", { value: function (n, s) { check(n); return padEnd.call(this, n, s); } });
 })();`
 
-var guardProgram = goja.MustCompile("guard.js", scriptGuard, true)
+// guardProgram is compiled on first use: most capabilities have no script,
+// and compiling it at start-up costs most of a millisecond.
+var guardProgram = sync.OnceValue(func() *goja.Program { return goja.MustCompile("guard.js", scriptGuard, true) })
 
 // scriptPlan is a compiled script step.
 type scriptPlan struct {
@@ -235,7 +238,7 @@ func (sp *scriptPlan) run(ctx context.Context, rt, outputs map[string]any, in ex
 		return fmt.Errorf("script failed: %v", err)
 	}
 
-	if _, err := vm.RunProgram(guardProgram); err != nil {
+	if _, err := vm.RunProgram(guardProgram()); err != nil {
 		return nil, false, explain(err)
 	}
 	parse, _ := goja.AssertFunction(vm.Get("JSON").ToObject(vm).Get("parse"))
