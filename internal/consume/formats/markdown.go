@@ -8,16 +8,14 @@ import (
 
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/ast"
-	"github.com/yuin/goldmark/extension"
-	extast "github.com/yuin/goldmark/extension/ast"
 	"github.com/yuin/goldmark/parser"
 	"github.com/yuin/goldmark/text"
 	"github.com/yuin/goldmark/util"
 )
 
-// mdParser is CommonMark plus GFM tables; goldmark parsers are safe for
-// concurrent use (their set-up runs once under a sync.Once).
-var mdParser parser.Parser = goldmark.New(goldmark.WithExtensions(extension.Table)).Parser()
+// mdParser is CommonMark plus GFM tables (mdtable.go); goldmark parsers are
+// safe for concurrent use (their set-up runs once under a sync.Once).
+var mdParser parser.Parser = goldmark.New(goldmark.WithParserOptions(mdTableParserOptions()...)).Parser()
 
 func convertMarkdown(body []byte, headingPrefix string) (any, error) {
 	src := bytes.ReplaceAll(body, []byte("\r\n"), []byte("\n"))
@@ -40,7 +38,7 @@ func convertMarkdown(body []byte, headingPrefix string) (any, error) {
 	}
 	for n := doc.FirstChild(); n != nil; n = n.NextSibling() {
 		switch n := n.(type) {
-		case *extast.Table:
+		case *mdTableNode:
 			if t := mdTable(n, src); t != nil {
 				tables = append(tables, t)
 			}
@@ -107,19 +105,19 @@ func splitFrontMatter(src []byte) (map[string]any, []byte, error) {
 
 // mdTable maps a GFM table's body rows to objects keyed by its header cells;
 // nil when every header is blank.
-func mdTable(t *extast.Table, src []byte) []any {
+func mdTable(t *mdTableNode, src []byte) []any {
 	var headers []string
 	rows := []any{}
 	blank := true
 	for c := t.FirstChild(); c != nil; c = c.NextSibling() {
 		switch c.(type) {
-		case *extast.TableHeader:
+		case *mdTableHeader:
 			for cell := c.FirstChild(); cell != nil; cell = cell.NextSibling() {
 				h := strings.TrimSpace(inlineText(cell, src))
 				blank = blank && h == ""
 				headers = append(headers, h)
 			}
-		case *extast.TableRow:
+		case *mdTableRow:
 			var values []string
 			for cell := c.FirstChild(); cell != nil; cell = cell.NextSibling() {
 				values = append(values, strings.TrimSpace(inlineText(cell, src)))
