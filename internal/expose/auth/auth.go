@@ -4,15 +4,14 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
+	"github.com/naftiko-go/naftiko/internal/expose"
 	"github.com/naftiko-go/naftiko/internal/expr"
 	"github.com/naftiko-go/naftiko/internal/spec"
 )
@@ -142,31 +141,19 @@ func (g *Guard) Wrap(next http.Handler) http.Handler {
 	})
 }
 
-// problem is an RFC 9457 problem details document, the shape of the REST
-// adapter's.
-type problem struct {
-	Type   string `json:"type"`
-	Title  string `json:"title"`
-	Status int    `json:"status"`
-	Detail string `json:"detail,omitempty"`
-}
-
+// writeFailure answers a refused request with the problem details every
+// adapter answers errors with (request id included).
 func writeFailure(w http.ResponseWriter, f *failure) {
-	p := problem{Type: TypeUnauthorized, Title: "Unauthorized", Status: f.status, Detail: f.detail}
+	p := expose.Problem{Type: TypeUnauthorized, Title: "Unauthorized", Status: f.status, Detail: f.detail}
 	if f.status == http.StatusForbidden {
 		p.Type, p.Title = TypeForbidden, "Forbidden"
 	}
-	body, _ := json.Marshal(p) // strings and an int: cannot fail
 	h := w.Header()
 	if f.challenge != "" {
 		h.Set("WWW-Authenticate", f.challenge)
 	}
-	h.Set("Content-Type", "application/problem+json")
-	h.Set("Content-Length", strconv.Itoa(len(body)))
-	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Cache-Control", "no-store")
-	w.WriteHeader(f.status)
-	_, _ = w.Write(body)
+	expose.WriteProblem(w, p)
 }
 
 // renderer renders credential templates against the bind values.

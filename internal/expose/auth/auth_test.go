@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"net/http/httptest"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -169,4 +170,21 @@ func TestEnvironmentWithoutBinds(t *testing.T) {
 	// With binds declared, the environment is not read.
 	_, err := New(&spec.Auth{Type: "bearer", Token: "{{API_TOKEN}}"}, Options{LookupEnv: lookup, Vars: map[string]any{"OTHER": "x"}})
 	require.Error(t, err)
+}
+
+// TestRefusalCarriesRequestID: a refusal's problem document repeats the
+// request id the engine put in the response header, as every other error
+// answer of the adapters does, and is not cached.
+func TestRefusalCarriesRequestID(t *testing.T) {
+	t.Parallel()
+	g := newGuarded(t, &spec.Auth{Type: "basic", Username: "{{USER}}", Password: "{{env.PASS}}"}, Options{Vars: vars()})
+	w := httptest.NewRecorder()
+	w.Header().Set("X-Request-Id", "req-42")
+	g.h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "http://127.0.0.1:8080/x", nil))
+	require.Equal(t, http.StatusUnauthorized, w.Code)
+	var p map[string]any
+	require.NoError(t, json.Unmarshal(w.Body.Bytes(), &p))
+	assert.Equal(t, "req-42", p["requestId"])
+	assert.Equal(t, "no-store", w.Header().Get("Cache-Control"))
+	assert.Equal(t, "application/problem+json", w.Header().Get("Content-Type"))
 }

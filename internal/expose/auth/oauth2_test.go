@@ -20,6 +20,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/naftiko-go/naftiko/internal/expose"
 	"github.com/naftiko-go/naftiko/internal/spec"
 )
 
@@ -195,7 +196,7 @@ func TestOAuth2(t *testing.T) {
 				return
 			}
 			assert.Equal(t, tt.challenge, w.Header().Get("WWW-Authenticate"))
-			var p problem
+			var p expose.Problem
 			require.NoError(t, json.Unmarshal(w.Body.Bytes(), &p))
 			assert.Equal(t, tt.status, p.Status)
 			if tt.status == 403 {

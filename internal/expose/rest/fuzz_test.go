@@ -107,7 +107,7 @@ func FuzzRequests(f *testing.F) {
 		assert.True(t, status >= 200 && status < 300 || status >= 400 && status < 500,
 			"status %d for %s %s: %s", status, req.Method, target, w.Body.String())
 		if status >= 400 {
-			assert.Equal(t, problemContentType, w.Header().Get("Content-Type"), "a %d is a problem document", status)
+			assert.Equal(t, expose.ProblemContentType, w.Header().Get("Content-Type"), "a %d is a problem document", status)
 		}
 		assert.NotContains(t, logs.String(), "panic")
 	})

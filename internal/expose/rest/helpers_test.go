@@ -77,7 +77,7 @@ func do(t *testing.T, srv *httptest.Server, method, path, contentType, body stri
 // decodeProblem parses a problem document.
 func decodeProblem(t *testing.T, r response) problem {
 	t.Helper()
-	require.Equal(t, problemContentType, r.header.Get("Content-Type"), "body: %s", r.body)
+	require.Equal(t, expose.ProblemContentType, r.header.Get("Content-Type"), "body: %s", r.body)
 	var p problem
 	require.NoError(t, json.Unmarshal([]byte(r.body), &p), r.body)
 	return p

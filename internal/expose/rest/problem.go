@@ -1,19 +1,10 @@
 package rest
 
 import (
-	"encoding/json"
 	"net/http"
-	"strconv"
 
 	"github.com/naftiko-go/naftiko/internal/expose"
 )
-
-// problemContentType is the media type of RFC 9457 problem details.
-const problemContentType = "application/problem+json"
-
-// headerRequestID is the response header in which the engine puts the
-// request id before the adapter runs.
-const headerRequestID = "X-Request-Id"
 
 // Problem type URIs; stable, documented in doc.go.
 const (
@@ -28,18 +19,8 @@ const (
 	typeTimeout          = "urn:naftiko:problem:upstream-timeout"
 )
 
-// problem is an RFC 9457 problem details document, plus the extension
-// member "param" naming the offending input.
-type problem struct {
-	Type   string `json:"type"`
-	Title  string `json:"title"`
-	Status int    `json:"status"`
-	Detail string `json:"detail,omitempty"`
-	Param  string `json:"param,omitempty"`
-	// RequestID repeats the X-Request-Id response header, when the engine
-	// set one, so that a caller can quote it from the body alone.
-	RequestID string `json:"requestId,omitempty"`
-}
+// problem is the adapter's error answer (RFC 9457 problem details).
+type problem = expose.Problem
 
 // problemOf is the one place where engine error kinds become HTTP answers.
 // Internal errors never show their cause: it may hold details a caller
@@ -69,19 +50,4 @@ func problemOf(e *expose.Error) problem {
 }
 
 // writeProblem writes p as application/problem+json.
-func writeProblem(w http.ResponseWriter, p problem) {
-	if p.RequestID == "" {
-		p.RequestID = w.Header().Get(headerRequestID)
-	}
-	body, err := json.Marshal(p)
-	if err != nil {
-		// Cannot happen with string and int fields; keep the status anyway.
-		body = []byte(`{"type":"` + typeInternal + `","title":"Internal error","status":500}`)
-	}
-	h := w.Header()
-	h.Set("Content-Type", problemContentType)
-	h.Set("Content-Length", strconv.Itoa(len(body)))
-	h.Set("X-Content-Type-Options", "nosniff")
-	w.WriteHeader(p.Status)
-	_, _ = w.Write(body)
-}
+func writeProblem(w http.ResponseWriter, p problem) { expose.WriteProblem(w, p) }
