@@ -49,7 +49,7 @@ type Observer interface {
 }
 
 // StatusOf is the HTTP status the REST adapter answers for an engine error of
-// kind k (the mapping of rest's problem documents).
+// kind k; metrics and logs use the same mapping.
 func StatusOf(k Kind) int {
 	switch k {
 	case KindInput:

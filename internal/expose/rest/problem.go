@@ -26,20 +26,20 @@ type problem = expose.Problem
 // Internal errors never show their cause: it may hold details a caller
 // should not see; the caller gets a generic sentence and the log gets the rest.
 func problemOf(e *expose.Error) problem {
-	p := problem{Detail: e.Detail, Param: e.Param}
+	p := problem{Status: expose.StatusOf(e.Kind), Detail: e.Detail, Param: e.Param}
 	switch e.Kind {
 	case expose.KindInput:
-		p.Type, p.Title, p.Status = typeBadInput, "Invalid input", http.StatusBadRequest
+		p.Type, p.Title = typeBadInput, "Invalid input"
 	case expose.KindTooLarge:
-		p.Type, p.Title, p.Status = typeTooLarge, "Request body too large", http.StatusRequestEntityTooLarge
+		p.Type, p.Title = typeTooLarge, "Request body too large"
 	case expose.KindNotSupported:
-		p.Type, p.Title, p.Status = typeNotSupported, "Not supported", http.StatusNotImplemented
+		p.Type, p.Title = typeNotSupported, "Not supported"
 	case expose.KindUnreachable:
-		p.Type, p.Title, p.Status = typeUnreachable, "Upstream unreachable", http.StatusBadGateway
+		p.Type, p.Title = typeUnreachable, "Upstream unreachable"
 	case expose.KindTimeout:
-		p.Type, p.Title, p.Status = typeTimeout, "Upstream timeout", http.StatusGatewayTimeout
+		p.Type, p.Title = typeTimeout, "Upstream timeout"
 	default:
-		p.Type, p.Title, p.Status = typeInternal, "Internal error", http.StatusInternalServerError
+		p.Type, p.Title = typeInternal, "Internal error"
 		p.Detail = "the server could not complete the request; the error was logged"
 		p.Param = ""
 	}
