@@ -243,9 +243,10 @@ func (v *bearerVerifier) strip(r *http.Request) { r.Header.Del("Authorization") 
 // ---------------------------------------------------------------- apikey
 
 type apiKeyVerifier struct {
-	name    string // header name or query parameter
-	inQuery bool
-	value   secret
+	name      string // header name or query parameter
+	inQuery   bool
+	value     secret
+	challenge string // WWW-Authenticate of a refusal
 }
 
 func newAPIKey(r *renderer, a *spec.Auth) (verifier, error) {
@@ -269,6 +270,12 @@ func newAPIKey(r *renderer, a *spec.Auth) (verifier, error) {
 		return nil, err
 	}
 	v.value = newSecret(val)
+	in := "header"
+	if v.inQuery {
+		in = "query"
+	}
+	// Not a registered scheme: it tells a client where the key goes.
+	v.challenge = fmt.Sprintf(`APIKey realm="%s", in="%s", name="%s"`, Realm, in, v.name)
 	return v, nil
 }
 
@@ -286,17 +293,11 @@ func (v *apiKeyVerifier) check(r *http.Request) *failure {
 	} else {
 		got = r.Header.Values(v.name)
 	}
-	in := "header"
-	if v.inQuery {
-		in = "query"
-	}
-	// Not a registered scheme: it tells a client where the key goes.
-	challenge := fmt.Sprintf(`APIKey realm="%s", in="%s", name="%s"`, Realm, in, v.name)
 	switch {
 	case len(got) == 0:
-		return &failure{http.StatusUnauthorized, challenge, "an API key is required in " + v.where()}
+		return &failure{http.StatusUnauthorized, v.challenge, "an API key is required in " + v.where()}
 	case len(got) > 1 || !v.value.matches(got[0]):
-		return &failure{http.StatusUnauthorized, challenge, "the API key in " + v.where() + " is not valid"}
+		return &failure{http.StatusUnauthorized, v.challenge, "the API key in " + v.where() + " is not valid"}
 	}
 	return nil
 }

@@ -180,8 +180,12 @@ func declaredInputs(r *http.Request, params []*param, vars []string, b body) (ma
 	for _, name := range vars {
 		values[name] = pathVar(r, name)
 	}
+	var query url.Values // parsed once, when a declared parameter is in the query
 	for _, p := range params {
-		v, present, err := p.extract(r, b)
+		if p.in == "query" && query == nil {
+			query = r.URL.Query()
+		}
+		v, present, err := p.extract(r, query, b)
 		if err != nil {
 			return nil, err
 		}
@@ -206,7 +210,7 @@ func typeHint(typ string) string {
 
 // extract finds the parameter's value in the request, converts text to the
 // declared type and checks type and pattern.
-func (p *param) extract(r *http.Request, b body) (any, bool, *expose.Error) {
+func (p *param) extract(r *http.Request, query url.Values, b body) (any, bool, *expose.Error) {
 	if p.hasConstant {
 		return p.fromText(p.constant)
 	}
@@ -218,11 +222,10 @@ func (p *param) extract(r *http.Request, b body) (any, bool, *expose.Error) {
 		}
 		return p.fromText(v)
 	case "query":
-		q := r.URL.Query()
-		if !q.Has(p.name) {
+		if !query.Has(p.name) {
 			return nil, false, nil
 		}
-		return p.fromText(q.Get(p.name))
+		return p.fromText(query.Get(p.name))
 	case "header":
 		vs := r.Header.Values(p.name)
 		if len(vs) == 0 {
