@@ -246,6 +246,59 @@ func TestAccessLogOfMCPCalls(t *testing.T) {
 	assert.Contains(t, names, "tools/call get-item")
 }
 
+// TestTraceContextFromMCPMeta: a tools/call carrying W3C trace context in
+// its _meta (SEP-414) joins that trace, over HTTP headers, on the fast path
+// and through mcp-go alike (a reserved _meta key sends the call there).
+func TestTraceContextFromMCPMeta(t *testing.T) {
+	t.Parallel()
+	const metaTrace = "0af7651916cd43dd8448eb211c80319c"
+	const headerTrace = "4bf92f3577b34da6a3ce929d0e0e4736"
+	tests := []struct {
+		name, meta, header, wantTrace string
+	}{
+		{"meta only", `{"traceparent":"00-` + metaTrace + `-b7ad6b7169203331-01"}`, "", metaTrace},
+		{"meta wins over the header", `{"traceparent":"00-` + metaTrace + `-b7ad6b7169203331-01","tracestate":"k=v"}`,
+			"00-" + headerTrace + "-00f067aa0ba902b7-01", metaTrace},
+		{"invalid meta keeps the header", `{"traceparent":"00-zz-b7ad6b7169203331-01"}`, "00-" + headerTrace + "-00f067aa0ba902b7-01", headerTrace},
+		{"through mcp-go", `{"traceparent":"00-` + metaTrace + `-b7ad6b7169203331-01","io.modelcontextprotocol/related-task":{"taskId":"x"}}`,
+			"", metaTrace},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			f := serveTelemetry(t, nil)
+			body := `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"get-item","arguments":{"id":"7"},"_meta":` + tc.meta + `}}`
+			req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, f.mcp, strings.NewReader(body))
+			require.NoError(t, err)
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Accept", "application/json, text/event-stream")
+			req.Header.Set("Mcp-Protocol-Version", "2025-11-25")
+			if tc.header != "" {
+				req.Header.Set("Traceparent", tc.header)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			require.NoError(t, err)
+			out, _ := io.ReadAll(resp.Body)
+			_ = resp.Body.Close()
+			require.Equal(t, http.StatusOK, resp.StatusCode, string(out))
+			require.Contains(t, string(out), `"structuredContent":{"id":"7"}`)
+
+			f.mu.Lock()
+			require.Len(t, f.traceparents, 1)
+			assert.True(t, strings.HasPrefix(f.traceparents[0], "00-"+tc.wantTrace+"-"), "upstream got %s", f.traceparents[0])
+			f.mu.Unlock()
+			var call map[string]any
+			for _, l := range f.accessLines(t) {
+				if l["tool"] == "get-item" {
+					call = l
+				}
+			}
+			require.NotNil(t, call, f.logs.String())
+			assert.Equal(t, tc.wantTrace, call["trace_id"])
+		})
+	}
+}
+
 func TestAccessLogOff(t *testing.T) {
 	t.Parallel()
 	f := serveTelemetry(t, func(o *engine.Options) { o.AccessLog = false })

@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/mark3labs/mcp-go/mcp"
+	"go.opentelemetry.io/otel/propagation"
 
 	"github.com/naftiko-go/naftiko/internal/expose"
 )
@@ -24,6 +25,7 @@ func (t *tool) call(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallTool
 	if msg := t.validate(args); msg != "" {
 		return mcp.NewToolResultError(msg), nil
 	}
+	ctx = traceFromMeta(ctx, req.Params.Meta)
 	res, err := t.inv.Invoke(ctx, t.adapter, &t.t.Endpoint, expose.Inputs{Values: args})
 	if err != nil {
 		return t.engineError(ctx, err), nil
@@ -32,6 +34,26 @@ func (t *tool) call(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallTool
 		return t.engineError(ctx, &expose.Error{Kind: expose.KindInternal, Err: fmt.Errorf("invoker returned no result")}), nil
 	}
 	return toolResult(res), nil
+}
+
+// traceFromMeta continues the caller's trace when the call carries W3C
+// trace context in its _meta ("traceparent", "tracestate"; SEP-414): the
+// engine's spans and the upstream's traceparent then belong to it. It wins
+// over HTTP headers, which may come from a proxy between agent and server;
+// an invalid traceparent is ignored.
+func traceFromMeta(ctx context.Context, meta *mcp.Meta) context.Context {
+	if meta == nil {
+		return ctx
+	}
+	tp, _ := meta.AdditionalFields["traceparent"].(string)
+	if tp == "" {
+		return ctx
+	}
+	carrier := propagation.MapCarrier{"traceparent": tp}
+	if ts, ok := meta.AdditionalFields["tracestate"].(string); ok {
+		carrier["tracestate"] = ts
+	}
+	return propagation.TraceContext{}.Extract(ctx, carrier)
 }
 
 // decodeArguments returns the call's arguments as a map, numbers as

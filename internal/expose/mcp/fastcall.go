@@ -39,7 +39,10 @@ type fastCalls struct {
 
 // callMessage is a tools/call request with nothing but what the fast path
 // understands: decoding it with unknown fields disallowed sends every other
-// message ("_meta", "task", responses, ...) to mcp-go.
+// message ("task", responses, ...) to mcp-go. A "_meta" is understood when
+// it holds none of the protocol's reserved keys (those of 2026-07-28, task
+// augmentation, ...): a progress token, trace context or the client's own
+// keys.
 type callMessage struct {
 	JSONRPC string          `json:"jsonrpc"`
 	ID      json.RawMessage `json:"id"`
@@ -47,6 +50,7 @@ type callMessage struct {
 	Params  *struct {
 		Name      string          `json:"name"`
 		Arguments json.RawMessage `json:"arguments"`
+		Meta      json.RawMessage `json:"_meta"`
 	} `json:"params"`
 }
 
@@ -185,8 +189,15 @@ func (f *fastCalls) parse(body []byte) (t *tool, id any, req mcp.CallToolRequest
 	if t == nil {
 		return nil, nil, req, false
 	}
-	if !numbersFitFloat64(m.Params.Arguments) {
+	if !numbersFitFloat64(m.Params.Arguments) || !numbersFitFloat64(m.Params.Meta) {
 		return nil, nil, req, false // mcp-go refuses the request
+	}
+	if len(m.Params.Meta) > 0 && string(m.Params.Meta) != "null" {
+		meta, ok := plainMeta(m.Params.Meta)
+		if !ok {
+			return nil, nil, req, false
+		}
+		req.Params.Meta = meta
 	}
 	req.Method = string(mcp.MethodToolsCall)
 	req.Params.Name = m.Params.Name
@@ -194,6 +205,26 @@ func (f *fastCalls) parse(body []byte) (t *tool, id any, req mcp.CallToolRequest
 		req.Params.RawArguments = m.Params.Arguments
 	}
 	return t, id, req, true
+}
+
+// plainMeta decodes a _meta object as mcp-go does; ok is false when it is
+// not an object or holds a reserved "io.modelcontextprotocol/" key, which
+// mcp-go may act on.
+func plainMeta(raw json.RawMessage) (*mcp.Meta, bool) {
+	var keys map[string]json.RawMessage
+	if json.Unmarshal(raw, &keys) != nil || keys == nil {
+		return nil, false
+	}
+	for k := range keys {
+		if strings.HasPrefix(k, "io.modelcontextprotocol/") {
+			return nil, false
+		}
+	}
+	meta := &mcp.Meta{}
+	if json.Unmarshal(raw, meta) != nil {
+		return nil, false
+	}
+	return meta, true
 }
 
 // numbersFitFloat64 reports whether every number of the valid JSON b

@@ -140,6 +140,9 @@ func TestFastCallsMatchSDK(t *testing.T) {
 		{"2025-03-26", declaredTools(), mcpRequest{body: call("12", "none", `{}`), headers: map[string]string{"Mcp-Protocol-Version": "2025-03-26"}}},
 		{"localhost host", declaredTools(), mcpRequest{body: call("13", "none", `{}`), host: "localhost:9090"}},
 		{"whitespace around", declaredTools(), mcpRequest{body: " \n" + call("14", "none", `{}`) + "\n "}},
+		{"_meta progress token", declaredTools(), mcpRequest{body: `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"none","_meta":{"progressToken":"p-1"}}}`}},
+		{"_meta trace context", declaredTools(), mcpRequest{body: `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"typed","arguments":` + typedOK + `,"_meta":{"traceparent":"00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01","tracestate":"a=b","custom":{"n":2}}}}`}},
+		{"null _meta", declaredTools(), mcpRequest{body: `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"none","_meta":null}}`}},
 		{"keys in another order", declaredTools(), mcpRequest{body: `{"params":{"arguments":{},"name":"none"},"method":"tools/call","id":15,"jsonrpc":"2.0"}`}},
 	}
 	sdk := []struct {
@@ -149,7 +152,10 @@ func TestFastCallsMatchSDK(t *testing.T) {
 	}{
 		{"modern protocol header", declaredTools(), mcpRequest{body: call("1", "none", `{}`), headers: map[string]string{"Mcp-Protocol-Version": "2026-07-28"}}},
 		{"unknown protocol header", declaredTools(), mcpRequest{body: call("1", "none", `{}`), headers: map[string]string{"Mcp-Protocol-Version": "1999-01-01"}}},
-		{"_meta", declaredTools(), mcpRequest{body: `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"none","_meta":{"progressToken":1}}}`}},
+		{"reserved _meta key", declaredTools(), mcpRequest{body: `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"none","_meta":{"progressToken":1,"io.modelcontextprotocol/related-task":{"taskId":"t"}}}}`}},
+		{"modern _meta", declaredTools(), mcpRequest{body: `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"none","_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28"}}}`}},
+		{"_meta not an object", declaredTools(), mcpRequest{body: `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"none","_meta":[1]}}`}},
+		{"_meta number out of range", declaredTools(), mcpRequest{body: `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"none","_meta":{"x":1e400}}}`}},
 		{"task", declaredTools(), mcpRequest{body: `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"none","task":{"ttl":1000}}}`}},
 		{"number out of float64 range", declaredTools(), mcpRequest{body: call("8", "typed", `{"s":"x","n":1e400,"i":1,"b":true}`)}},
 		{"unknown tool", declaredTools(), mcpRequest{body: call("1", "nope", `{}`)}},
