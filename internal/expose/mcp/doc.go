@@ -19,5 +19,11 @@
 //
 // Besides mcp-go's localhost DNS-rebinding guard (a loopback listener refuses
 // a non-loopback Host), requests whose Origin names another site are refused
-// with 403 unless allowed by Options.AllowedOrigins.
+// with 403 unless allowed by Options.AllowedOrigins, and messages larger than
+// Options.MaxBodyBytes with 413.
+//
+// The most frequent message, a tools/call of the initialize-era protocols,
+// is answered without mcp-go's per-request transport machinery, with the
+// same bytes (fastcall.go); everything else is mcp-go's. A W3C traceparent
+// in a tools/call's _meta continues the caller's trace.
 package mcp
