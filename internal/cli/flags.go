@@ -133,7 +133,7 @@ func parseInterspersed(fs *flag.FlagSet, args []string) error {
 			return err
 		}
 		rest := fs.Args()
-		if consumed := len(args) - len(rest); consumed > 0 && args[consumed-1] == "--" {
+		if consumed := len(args) - len(rest); consumed > 0 && args[consumed-1] == "--" && !isFlagValue(fs, args[:consumed-1]) {
 			positional = append(positional, rest...)
 			break
 		}
@@ -149,6 +149,26 @@ func parseInterspersed(fs *flag.FlagSet, args []string) error {
 	}
 	// Parse once more so that fs.Args() holds exactly the positionals.
 	return fs.Parse(append([]string{"--"}, positional...))
+}
+
+// isFlagValue reports whether the argument after before was taken as the
+// value of the flag that ends before ("--address --": "--" is a value).
+func isFlagValue(fs *flag.FlagSet, before []string) bool {
+	if len(before) == 0 {
+		return false
+	}
+	last := before[len(before)-1]
+	if !isFlagArg(last) || last == "--" || strings.Contains(last, "=") {
+		return false
+	}
+	f := fs.Lookup(strings.TrimLeft(last, "-"))
+	if f == nil {
+		return false
+	}
+	if b, ok := f.Value.(interface{ IsBoolFlag() bool }); ok && b.IsBoolFlag() {
+		return false
+	}
+	return true
 }
 
 // isFlagArg reports whether a command-line argument is a flag ("-" alone

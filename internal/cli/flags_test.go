@@ -16,6 +16,7 @@ func TestParseInterspersed(t *testing.T) {
 		wantPos   []string
 		wantPorts map[string]string
 		wantLevel string
+		wantWatch bool
 		wantErr   bool
 	}{
 		{name: "flags first", args: []string{"--port", "a=1", "--log-level", "warn", "x.yaml"},
@@ -26,6 +27,10 @@ func TestParseInterspersed(t *testing.T) {
 			wantPos: []string{"x.yaml", "y.yaml", "z.yaml"}, wantPorts: map[string]string{"a": "1", "b": "2"}, wantLevel: "info"},
 		{name: "double dash ends the flags", args: []string{"x.yaml", "--", "--port", "-y.yaml"},
 			wantPos: []string{"x.yaml", "--port", "-y.yaml"}, wantLevel: "info"},
+		{name: "double dash as a flag value", args: []string{"x.yaml", "--log-level", "--", "y.yaml", "--port", "a=1"},
+			wantPos: []string{"x.yaml", "y.yaml"}, wantPorts: map[string]string{"a": "1"}, wantLevel: "--"},
+		{name: "double dash after a boolean flag ends the flags", args: []string{"x.yaml", "--watch", "--", "--port"},
+			wantPos: []string{"x.yaml", "--port"}, wantLevel: "info", wantWatch: true},
 		{name: "a lone dash is a file", args: []string{"-", "--log-level", "error"},
 			wantPos: []string{"-"}, wantLevel: "error"},
 		{name: "no arguments", args: nil, wantLevel: "info"},
@@ -39,6 +44,7 @@ func TestParseInterspersed(t *testing.T) {
 			var ports pairs
 			fs.Var(&ports, "port", "")
 			level := fs.String("log-level", "info", "")
+			watch := fs.Bool("watch", false, "")
 			err := parseInterspersed(fs, tc.args)
 			if tc.wantErr {
 				require.Error(t, err)
@@ -56,6 +62,7 @@ func TestParseInterspersed(t *testing.T) {
 				assert.Equal(t, tc.wantPorts, ports.m)
 			}
 			assert.Equal(t, tc.wantLevel, *level)
+			assert.Equal(t, tc.wantWatch, *watch)
 		})
 	}
 }

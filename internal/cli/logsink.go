@@ -36,13 +36,12 @@ func newLogSink(w io.Writer) *logSink {
 	return s
 }
 
-// Write writes p now, after the batched lines.
+// Write writes p now, after the batched lines (even when writing those
+// failed: the batch is lost, not this line too).
 func (s *logSink) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if err := s.flushLocked(); err != nil {
-		return 0, err
-	}
+	_ = s.flushLocked()
 	return s.w.Write(p)
 }
 

@@ -27,14 +27,21 @@ import (
 //
 // The answer is the one mcp-go gives: the same result from the same tool
 // handler, in the same JSON-RPC envelope, encoder, status and headers.
-// TestFastCallsMatchSDK compares the two byte for byte.
+// TestFastCallsMatchSDK compares the two byte for byte. One difference is
+// deliberate: a notifications/cancelled does not reach a fast call. A
+// stateless mcp-go server files in-flight calls by JSON-RPC id alone, so any
+// client could cancel another client's call with the same id (every client
+// counts from 0 or 1); a fast call ends when its HTTP request does — the
+// client aborting it — or at the upstream timeout.
 //
 // It also bounds every POSTed message to maxBody bytes (mcp-go reads
-// bodies whole, without a limit).
+// bodies whole, without a limit). With off set (debug logging, where
+// mcp-go's own per-request lines are wanted) every message goes to mcp-go.
 type fastCalls struct {
 	next    http.Handler
 	tools   map[string]*tool
 	maxBody int64
+	off     bool
 }
 
 // callMessage is a tools/call request with nothing but what the fast path
@@ -75,7 +82,7 @@ func (f *fastCalls) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	var t *tool
 	var id any
 	var req mcp.CallToolRequest
-	ok := fastHeaders(r)
+	ok := !f.off && fastHeaders(r)
 	if ok {
 		t, id, req, ok = f.parse(body)
 	}
@@ -165,6 +172,12 @@ func loopbackHostPort(addr string) bool {
 // parse decodes a tools/call message for one of the adapter's tools; ok is
 // false for anything else.
 func (f *fastCalls) parse(body []byte) (t *tool, id any, req mcp.CallToolRequest, ok bool) {
+	// mcp-go decodes the message several times into different shapes, some
+	// of which see every occurrence of a repeated key and every number: such
+	// messages are left to it.
+	if duplicateKeys(body) || !numbersFitFloat64(body) {
+		return nil, nil, req, false
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	var m callMessage
@@ -188,9 +201,6 @@ func (f *fastCalls) parse(body []byte) (t *tool, id any, req mcp.CallToolRequest
 	t = f.tools[m.Params.Name]
 	if t == nil {
 		return nil, nil, req, false
-	}
-	if !numbersFitFloat64(m.Params.Arguments) || !numbersFitFloat64(m.Params.Meta) {
-		return nil, nil, req, false // mcp-go refuses the request
 	}
 	if len(m.Params.Meta) > 0 && string(m.Params.Meta) != "null" {
 		meta, ok := plainMeta(m.Params.Meta)
@@ -227,9 +237,63 @@ func plainMeta(raw json.RawMessage) (*mcp.Meta, bool) {
 	return meta, true
 }
 
+// duplicateKeys reports whether the message object or an object directly in
+// it (params) repeats a key, compared as encoding/json matches keys to
+// struct fields: case-insensitively, after unescaping. encoding/json keeps
+// the last of repeated keys, mcp-go's decoders do not all do so.
+func duplicateKeys(b []byte) bool {
+	type frame struct {
+		object, wantKey bool
+		keys            []string
+	}
+	var stack []frame
+	for i := 0; i < len(b); i++ {
+		switch b[i] {
+		case '{':
+			stack = append(stack, frame{object: true, wantKey: true})
+		case '[':
+			stack = append(stack, frame{})
+		case '}', ']':
+			if len(stack) > 0 {
+				stack = stack[:len(stack)-1]
+			}
+		case ',':
+			if n := len(stack); n > 0 && stack[n-1].object {
+				stack[n-1].wantKey = true
+			}
+		case '"':
+			j := i + 1
+			for j < len(b) && b[j] != '"' {
+				if b[j] == '\\' {
+					j++
+				}
+				j++
+			}
+			if n := len(stack); n > 0 && n <= 2 && stack[n-1].wantKey && j < len(b) {
+				top := &stack[n-1]
+				top.wantKey = false
+				var key string
+				if json.Unmarshal(b[i:j+1], &key) != nil {
+					return true // not a key encoding/json reads: let mcp-go say so
+				}
+				for _, k := range top.keys {
+					if strings.EqualFold(k, key) {
+						return true
+					}
+				}
+				top.keys = append(top.keys, key)
+			} else if n := len(stack); n > 0 && stack[n-1].object {
+				stack[n-1].wantKey = false
+			}
+			i = j
+		}
+	}
+	return false
+}
+
 // numbersFitFloat64 reports whether every number of the valid JSON b
-// parses as a float64: mcp-go decodes arguments into float64s and refuses
-// a request with a number out of range (1e400).
+// parses as a float64: mcp-go decodes ids, arguments and _meta values into
+// float64s and refuses a message with a number out of range (1e400).
 func numbersFitFloat64(b []byte) bool {
 	for i := 0; i < len(b); i++ {
 		switch c := b[i]; {

@@ -3,6 +3,8 @@ package mcp
 import (
 	"context"
 	"errors"
+	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -142,6 +144,8 @@ func TestFastCallsMatchSDK(t *testing.T) {
 		{"whitespace around", declaredTools(), mcpRequest{body: " \n" + call("14", "none", `{}`) + "\n "}},
 		{"_meta progress token", declaredTools(), mcpRequest{body: `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"none","_meta":{"progressToken":"p-1"}}}`}},
 		{"_meta trace context", declaredTools(), mcpRequest{body: `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"typed","arguments":` + typedOK + `,"_meta":{"traceparent":"00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01","tracestate":"a=b","custom":{"n":2}}}}`}},
+		{"repeated key inside arguments", declaredTools(), mcpRequest{body: call("16", "typed", `{"s":"a","s":"b","n":1,"i":1,"b":true,"o":{"k":1,"k":2}}`)}},
+		{"escaped keys", declaredTools(), mcpRequest{body: `{"jsonrpc":"2.0","\u0069d":17,"method":"tools/call","params":{"n\u0061me":"none"}}`}},
 		{"null _meta", declaredTools(), mcpRequest{body: `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"none","_meta":null}}`}},
 		{"keys in another order", declaredTools(), mcpRequest{body: `{"params":{"arguments":{},"name":"none"},"method":"tools/call","id":15,"jsonrpc":"2.0"}`}},
 	}
@@ -157,6 +161,12 @@ func TestFastCallsMatchSDK(t *testing.T) {
 		{"_meta not an object", declaredTools(), mcpRequest{body: `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"none","_meta":[1]}}`}},
 		{"_meta number out of range", declaredTools(), mcpRequest{body: `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"none","_meta":{"x":1e400}}}`}},
 		{"task", declaredTools(), mcpRequest{body: `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"none","task":{"ttl":1000}}}`}},
+		{"repeated params", declaredTools(), mcpRequest{body: `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"none"},"params":{}}`}},
+		{"repeated id, first out of range", declaredTools(), mcpRequest{body: `{"jsonrpc":"2.0","id":1e400,"id":1,"method":"tools/call","params":{"name":"none"}}`}},
+		{"repeated _meta", declaredTools(), mcpRequest{body: `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"none","_meta":{"x":1e400},"_meta":{}}}`}},
+		{"repeated params, first with a bad argument", declaredTools(), mcpRequest{body: `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"none","arguments":{"x":1e400}},"params":{"name":"none","arguments":{}}}`}},
+		{"repeated key in another case", declaredTools(), mcpRequest{body: `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"none"},"Params":{"name":"typed"}}`}},
+		{"repeated escaped key", declaredTools(), mcpRequest{body: `{"jsonrpc":"2.0","id":1,"method":"tools/call","\u006dethod":"tools/call","params":{"name":"none"}}`}},
 		{"number out of float64 range", declaredTools(), mcpRequest{body: call("8", "typed", `{"s":"x","n":1e400,"i":1,"b":true}`)}},
 		{"unknown tool", declaredTools(), mcpRequest{body: call("1", "nope", `{}`)}},
 		{"tools/list", declaredTools(), mcpRequest{body: `{"jsonrpc":"2.0","id":1,"method":"tools/list","params":{}}`}},
@@ -252,4 +262,20 @@ func TestMessageSizeLimit(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestFastCallsOffAtDebug: with debug logging every message goes through
+// mcp-go, whose per-request lines are then wanted; the size limit stays.
+func TestFastCallsOffAtDebug(t *testing.T) {
+	t.Parallel()
+	log := slog.New(slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	s, err := New(declaredTools(), &exposetest.FakeInvoker{}, Options{Logger: log, MaxBodyBytes: 200})
+	require.NoError(t, err)
+	reached := &counting{next: s.fast.next}
+	s.fast.next = reached
+	got := record(s.Handler(), mcpRequest{body: `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"none"}}`}.build())
+	assert.Equal(t, http.StatusOK, got.status)
+	assert.Equal(t, int64(1), reached.n.Load())
+	got = record(s.Handler(), mcpRequest{body: `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"none"}}` + strings.Repeat(" ", 200)}.build())
+	assert.Equal(t, http.StatusRequestEntityTooLarge, got.status)
 }

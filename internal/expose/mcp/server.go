@@ -171,7 +171,7 @@ func New(adapter *spec.Expose, inv expose.Invoker, opts Options) (*Server, error
 	if limit <= 0 {
 		limit = DefaultMaxBodyBytes
 	}
-	fast := &fastCalls{next: hs, tools: handlers, maxBody: limit}
+	fast := &fastCalls{next: hs, tools: handlers, maxBody: limit, off: log.Enabled(context.Background(), slog.LevelDebug)}
 	return &Server{
 		mcp:     ms,
 		http:    hs,
