@@ -3,6 +3,7 @@ package formats
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -36,10 +37,15 @@ func convertMarkdown(body []byte, headingPrefix string) (any, error) {
 			sections = append(sections, current.value())
 		}
 	}
+	budget := tableBudget(len(src))
 	for n := doc.FirstChild(); n != nil; n = n.NextSibling() {
 		switch n := n.(type) {
 		case *mdTableNode:
-			if t := mdTable(n, src); t != nil {
+			t, err := mdTable(n, src, &budget)
+			if err != nil {
+				return nil, err
+			}
+			if t != nil {
 				tables = append(tables, t)
 			}
 		case *ast.Heading:
@@ -103,32 +109,56 @@ func splitFrontMatter(src []byte) (map[string]any, []byte, error) {
 	return empty, body, nil
 }
 
+// Bounds on the cells the tables of one document may be read as: a short
+// row of a wide table reads its missing cells as "", so a few kilobytes of
+// Markdown could otherwise ask for millions of values. Real tables stay far
+// below: each of their cells takes at least one byte of the document.
+const (
+	tableCellsPerByte = 16
+	tableCellsFloor   = 1 << 16
+	maxTableCells     = 4 << 20
+)
+
+// tableBudget is how many cells the tables of a document of n bytes may be
+// read as.
+func tableBudget(n int) int {
+	return min(maxTableCells, tableCellsFloor+tableCellsPerByte*n)
+}
+
 // mdTable maps a GFM table's body rows to objects keyed by its header cells;
-// nil when every header is blank.
-func mdTable(t *mdTableNode, src []byte) []any {
+// nil when every header is blank. It fails when the table would be read as
+// more cells than *budget, which it decreases.
+func mdTable(t *mdTableNode, src []byte, budget *int) ([]any, error) {
+	header, ok := t.FirstChild().(*mdTableHeader)
+	if !ok {
+		return nil, nil
+	}
 	var headers []string
-	rows := []any{}
 	blank := true
-	for c := t.FirstChild(); c != nil; c = c.NextSibling() {
-		switch c.(type) {
-		case *mdTableHeader:
-			for cell := c.FirstChild(); cell != nil; cell = cell.NextSibling() {
-				h := strings.TrimSpace(inlineText(cell, src))
-				blank = blank && h == ""
-				headers = append(headers, h)
-			}
-		case *mdTableRow:
-			var values []string
-			for cell := c.FirstChild(); cell != nil; cell = cell.NextSibling() {
-				values = append(values, strings.TrimSpace(inlineText(cell, src)))
-			}
-			rows = append(rows, rowObject(headers, values))
-		}
+	for cell := header.FirstChild(); cell != nil; cell = cell.NextSibling() {
+		h := strings.TrimSpace(inlineText(cell, src))
+		blank = blank && h == ""
+		headers = append(headers, h)
 	}
 	if blank {
-		return nil
+		return nil, nil
 	}
-	return rows
+	n := t.ChildCount() - 1
+	cells := n * len(headers)
+	if cells > *budget {
+		return nil, fmt.Errorf("a Markdown table of %d columns and %d rows is too large to convert (more than %d cells for a %d-byte document)",
+			len(headers), n, tableBudget(len(src)), len(src))
+	}
+	*budget -= cells
+	rows := make([]any, 0, n)
+	for c := header.NextSibling(); c != nil; c = c.NextSibling() {
+		values := make([]string, 0, c.ChildCount())
+		for cell := c.FirstChild(); cell != nil; cell = cell.NextSibling() {
+			values = append(values, strings.TrimSpace(inlineText(cell, src)))
+		}
+		rows = append(rows, rowObject(headers, values))
+	}
+	return rows, nil
 }
 
 // blockText is the text of a block: inline text for a leaf block, the lines

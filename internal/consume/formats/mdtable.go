@@ -26,6 +26,7 @@ package formats
 
 import (
 	"bytes"
+	"sort"
 	"strconv"
 
 	"github.com/yuin/goldmark/ast"
@@ -237,56 +238,70 @@ func delimiterCell(cell []byte) (mdTableAlign, bool) {
 }
 
 // splitTableRow appends the cells of the row on line to row and returns how
-// many it appended. A body row gets exactly len(aligns) cells; a header row
-// gets at least that many (all of its cells, padded).
+// many the row has. A body row gets at most len(aligns) cells: missing ones
+// are not made up (the converter reads them as ""), extra ones are dropped.
+// A header row gets all of its cells, then empty ones up to len(aligns).
 func splitTableRow(row ast.Node, line text.Segment, aligns []mdTableAlign, header bool, src []byte) int {
 	line = line.TrimLeftSpace(src)
 	line = line.TrimRightSpace(src)
-	b := line.Value(src) // no padding left after trimming: b[k] is src[line.Start+k]
-	from, to := 0, len(b)
-	if to > 0 && b[0] == '|' {
-		from++
+	cells, escapes := rowCells(line.Value(src), line.Start)
+	if !header && len(cells) > len(aligns) {
+		cells = cells[:len(aligns)]
 	}
-	if to > 0 && b[to-1] == '|' {
-		to--
-	}
-	n := 0
-	for ; from < to; n++ {
-		if n >= len(aligns) && !header {
-			return n // extra cells are ignored
+	for i, c := range cells {
+		cell := &mdTableCell{pipeEscapes: escapes[i]}
+		if i < len(aligns) {
+			cell.align = aligns[i]
 		}
-		cell := &mdTableCell{}
-		if n < len(aligns) {
-			cell.align = aligns[n]
-		}
-		backtick := false
-		end := from
-	scan:
-		for ; end < to; end++ {
-			switch b[end] {
-			case '`':
-				backtick = true
-			case '|':
-				if end == 0 || b[end-1] != '\\' {
-					break scan
-				}
-				if backtick { // else it cannot be in a code span
-					cell.pipeEscapes = append(cell.pipeEscapes, line.Start+end-1)
-				}
-			}
-		}
-		seg := text.NewSegment(line.Start+from, line.Start+end)
-		seg = seg.TrimLeftSpace(src)
-		seg = seg.TrimRightSpace(src)
-		cell.Lines().Append(seg)
-		cell.SetPos(seg.Start)
+		c = c.TrimLeftSpace(src)
+		c = c.TrimRightSpace(src)
+		cell.Lines().Append(c)
+		cell.SetPos(c.Start)
 		row.AppendChild(row, cell)
-		from = end + 1
 	}
-	for ; n < len(aligns); n++ {
+	n := len(cells)
+	for ; header && n < len(aligns); n++ {
 		row.AppendChild(row, &mdTableCell{align: aligns[n]})
 	}
 	return n
+}
+
+// rowCells cuts a trimmed row b, whose first byte is at source offset start,
+// into cell segments: without one leading and one trailing '|' (the latter
+// even when escaped, as goldmark has it), at every '|' that does not follow
+// a backslash. escapes[i] lists the source offsets of the backslashes of the
+// "\|" of cell i that follow a backtick of that cell: those may sit in a
+// code span, where the backslash is dropped once inline parsing is done.
+func rowCells(b []byte, start int) (cells []text.Segment, escapes [][]int) {
+	lo, hi := 0, len(b)
+	if hi > 0 && b[0] == '|' {
+		lo = 1
+	}
+	if hi > 0 && b[hi-1] == '|' {
+		hi--
+	}
+	cellStart := lo
+	var esc []int
+	backtick := false
+	for k := lo; k < hi; k++ {
+		switch {
+		case b[k] == '`':
+			backtick = true
+		case b[k] == '|' && k > 0 && b[k-1] == '\\':
+			if backtick {
+				esc = append(esc, start+k-1)
+			}
+		case b[k] == '|':
+			cells = append(cells, text.NewSegment(start+cellStart, start+k))
+			escapes = append(escapes, esc)
+			cellStart, esc, backtick = k+1, nil, false
+		}
+	}
+	if cellStart < hi {
+		cells = append(cells, text.NewSegment(start+cellStart, start+hi))
+		escapes = append(escapes, esc)
+	}
+	return cells, escapes
 }
 
 // rememberPipeEscapes adds the cells of table with pipeEscapes to the list
@@ -328,28 +343,27 @@ func (mdTableEscapes) Transform(_ *ast.Document, _ text.Reader, pc parser.Contex
 	}
 }
 
-// dropPipeEscapes splits the text children of a code span around the
-// backslashes at the given (ascending) source offsets, leaving them out.
+// dropPipeEscapes leaves out of the text children of a code span the
+// backslashes at the given source offsets (ascending), splitting a text
+// around each one.
 func dropPipeEscapes(span ast.Node, offsets []int) {
 	for c := span.FirstChild(); c != nil; {
 		next := c.NextSibling()
-		t, ok := c.(*ast.Text)
-		if !ok {
-			c = next
-			continue
-		}
-		cur := t
-		for _, off := range offsets {
-			seg := cur.Segment
-			if off < seg.Start || off >= seg.Stop {
-				continue
+		if t, ok := c.(*ast.Text); ok {
+			seg := t.Segment
+			// The offsets inside this text, found by binary search: a cell
+			// can hold many code spans and many escapes.
+			for _, off := range offsets[sort.SearchInts(offsets, seg.Start):] {
+				if off >= seg.Stop {
+					break
+				}
+				span.InsertBefore(span, c, ast.NewRawTextSegment(seg.WithStop(off)))
+				seg = seg.WithStart(off + 1)
 			}
-			before := ast.NewRawTextSegment(seg.WithStop(off))
-			after := ast.NewRawTextSegment(seg.WithStart(off + 1))
-			span.InsertBefore(span, cur, before)
-			span.InsertAfter(span, cur, after)
-			span.RemoveChild(span, cur)
-			cur = after
+			if seg != t.Segment {
+				span.InsertBefore(span, c, ast.NewRawTextSegment(seg))
+				span.RemoveChild(span, c)
+			}
 		}
 		c = next
 	}
