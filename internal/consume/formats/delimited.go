@@ -27,6 +27,7 @@ func convertDelimited(body []byte, sep rune) (any, error) {
 		return nil, err
 	}
 	header = append([]string(nil), header...)
+	budget := tableBudget(len(body))
 	for {
 		record, err := r.Read()
 		if errors.Is(err, io.EOF) {
@@ -40,6 +41,11 @@ func convertDelimited(body []byte, sep rune) (any, error) {
 				line, _ := r.FieldPos(i)
 				return nil, fmt.Errorf("record on line %d has %d fields, the header has %d", line, len(record), len(header))
 			}
+		}
+		if budget -= len(header); budget < 0 {
+			line, _ := r.FieldPos(0)
+			return nil, fmt.Errorf("a table of %d columns is too large to convert by line %d (more than %d cells for a %d-byte document)",
+				len(header), line, tableBudget(len(body)), len(body))
 		}
 		row := make(map[string]any, len(header))
 		for i, name := range header {

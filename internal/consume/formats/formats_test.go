@@ -300,3 +300,31 @@ func benchBodies() map[string][]byte {
 		"html": ht.Bytes(), "markdown": md.Bytes(),
 	}
 }
+
+// TestHTMLTableSizeBound: the same bound for HTML tables, whose rows may
+// also be much shorter than their header.
+func TestHTMLTableSizeBound(t *testing.T) {
+	t.Parallel()
+	body := "<table><tr>" + strings.Repeat("<th>h</th>", 20000) + "</tr>" + strings.Repeat("<tr><td>x", 20000) + "</table>"
+	_, err := convertHTML([]byte(body), "")
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "an HTML table of 20000 columns and 20001 rows is too large")
+
+	v, err := convertHTML([]byte("<table><tr><th>a</th><th>b</th></tr><tr><td>1</td></tr></table>"), "")
+	require.NoError(t, err)
+	assert.Equal(t, map[string]any{"tables": []any{[]any{map[string]any{"a": "1", "b": ""}}}}, v)
+}
+
+// TestDelimitedSizeBound: the same bound for CSV, whose records may be
+// much shorter than the header.
+func TestDelimitedSizeBound(t *testing.T) {
+	t.Parallel()
+	body := strings.Repeat("h,", 20000) + "h\n" + strings.Repeat("x\n", 20000)
+	_, err := convertDelimited([]byte(body), ',')
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "a table of 20001 columns is too large to convert by line")
+
+	v, err := convertDelimited([]byte("a,b\n1\n"), ',')
+	require.NoError(t, err)
+	assert.Equal(t, []any{map[string]any{"a": "1", "b": ""}}, v)
+}

@@ -41,32 +41,47 @@ func convertHTML(body []byte, selector string) (any, error) {
 		tables = scopedTables(doc, m)
 	}
 	out := []any{}
-	tables.Each(func(_ int, t *goquery.Selection) {
+	budget := tableBudget(len(body))
+	var tooLarge error
+	tables.EachWithBreak(func(_ int, t *goquery.Selection) bool {
 		headers := htmlHeaders(t)
 		if headers == nil {
-			return
+			return true
 		}
 		rows := t.FindMatcher(selBodyRows)
 		if rows.Length() == 0 {
 			rows = t.FindMatcher(selRows)
 		}
 		table := []any{}
-		rows.Each(func(_ int, tr *goquery.Selection) {
+		rows.EachWithBreak(func(_ int, tr *goquery.Selection) bool {
 			if tr.FindMatcher(selTH).Length() > 0 {
-				return
+				return true
 			}
 			cells := tr.FindMatcher(selTD)
 			if cells.Length() == 0 {
-				return
+				return true
+			}
+			if budget -= len(headers); budget < 0 {
+				tooLarge = fmt.Errorf("an HTML table of %d columns and %d rows is too large to convert (more than %d cells for a %d-byte document)",
+					len(headers), rows.Length(), tableBudget(len(body)), len(body))
+				return false
 			}
 			values := make([]string, 0, cells.Length())
 			cells.Each(func(_ int, td *goquery.Selection) {
 				values = append(values, elementText(td.Get(0)))
 			})
 			table = append(table, rowObject(headers, values))
+			return true
 		})
+		if tooLarge != nil {
+			return false
+		}
 		out = append(out, table)
+		return true
 	})
+	if tooLarge != nil {
+		return nil, tooLarge
+	}
 	return map[string]any{"tables": out}, nil
 }
 
@@ -106,6 +121,22 @@ func htmlHeaders(t *goquery.Selection) []string {
 		return nil
 	}
 	return headers
+}
+
+// Bounds on the cells the tables of one document (HTML or Markdown) may be
+// read as: a short row of a wide table reads its missing cells as "", so a
+// few kilobytes could otherwise ask for millions of values. Real tables stay far
+// below: each of their cells takes at least one byte of the document.
+const (
+	tableCellsPerByte = 16
+	tableCellsFloor   = 1 << 16
+	maxTableCells     = 4 << 20
+)
+
+// tableBudget is how many cells the tables of a document of n bytes may be
+// read as.
+func tableBudget(n int) int {
+	return min(maxTableCells, tableCellsFloor+tableCellsPerByte*n)
 }
 
 // rowObject maps headers to values, padding with "" and dropping extra

@@ -109,22 +109,6 @@ func splitFrontMatter(src []byte) (map[string]any, []byte, error) {
 	return empty, body, nil
 }
 
-// Bounds on the cells the tables of one document may be read as: a short
-// row of a wide table reads its missing cells as "", so a few kilobytes of
-// Markdown could otherwise ask for millions of values. Real tables stay far
-// below: each of their cells takes at least one byte of the document.
-const (
-	tableCellsPerByte = 16
-	tableCellsFloor   = 1 << 16
-	maxTableCells     = 4 << 20
-)
-
-// tableBudget is how many cells the tables of a document of n bytes may be
-// read as.
-func tableBudget(n int) int {
-	return min(maxTableCells, tableCellsFloor+tableCellsPerByte*n)
-}
-
 // mdTable maps a GFM table's body rows to objects keyed by its header cells;
 // nil when every header is blank. It fails when the table would be read as
 // more cells than *budget, which it decreases.
