@@ -16,6 +16,7 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
 	"github.com/naftiko-go/naftiko/internal/engine"
+	"github.com/naftiko-go/naftiko/internal/expose/control"
 	"github.com/naftiko-go/naftiko/internal/spec"
 	"github.com/naftiko-go/naftiko/internal/telemetry"
 )
@@ -252,6 +253,8 @@ func (a *App) serve(ctx context.Context, args []string) int {
 		MaxResponseBytes:       f.maxUpstream,
 		AllowedOrigins:         f.origins.v,
 		Version:                Version,
+		// One registry for the life of the process: reloads keep counting.
+		Metrics: control.NewMetrics(),
 	}
 	if f.maxConc <= 0 {
 		opts.MaxUpstreamConcurrency = -1 // no limit

@@ -85,13 +85,16 @@ func (e *Engine) buildSkill(x *spec.Expose) (http.Handler, spec.Diagnostics) {
 }
 
 // buildControl builds a control adapter. The first one that enables
-// /metrics creates the engine's metrics registry, which every adapter's
-// invocations and every upstream call then feed.
+// /metrics takes the engine's metrics registry (Options.Metrics, else a new
+// one), which every adapter's invocations and every upstream call then feed.
 func (e *Engine) buildControl(x *spec.Expose) (http.Handler, spec.Diagnostics) {
 	var diags spec.Diagnostics
 	en := control.EndpointsOf(x)
 	if en.Metrics && e.metrics == nil {
-		e.metrics = control.NewMetrics()
+		e.metrics = e.opts.Metrics
+		if e.metrics == nil {
+			e.metrics = control.NewMetrics()
+		}
 		e.observer = e.metrics
 	}
 	if o := x.Control.Observability; o != nil {

@@ -40,6 +40,11 @@ type Options struct {
 	LookupEnv func(string) (string, bool)
 	// Logger receives the engine's logs (default: discard).
 	Logger *slog.Logger
+	// Metrics is the registry that /metrics of a control adapter serves and
+	// every invocation feeds. Give the same one to every build of a
+	// reloadable configuration so that a reload does not reset the
+	// counters; nil makes a new one per build.
+	Metrics *control.Metrics
 	// AccessLogger receives the access lines (see AccessLog); default Logger.
 	// The CLI gives it a writer that batches lines.
 	AccessLogger *slog.Logger

@@ -20,6 +20,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/naftiko-go/naftiko/internal/engine"
+	"github.com/naftiko-go/naftiko/internal/expose/control"
 	"github.com/naftiko-go/naftiko/internal/spec"
 )
 
@@ -287,4 +288,65 @@ func writeTemp(t *testing.T, content string) string {
 	p := filepath.Join(t.TempDir(), "cap.yaml")
 	require.NoError(t, os.WriteFile(p, []byte(content), 0o600))
 	return p
+}
+
+// TestReloadKeepsMetrics: with one registry given to every build, a reload
+// does not reset the counters that /metrics serves.
+func TestReloadKeepsMetrics(t *testing.T) {
+	t.Parallel()
+	file := filepath.Join(t.TempDir(), "app.yaml")
+	write := func(version string) {
+		content := reloadCapability(version, 1) + "    - type: control\n      port: 2\n      management: {health: true}\n"
+		require.NoError(t, os.WriteFile(file, []byte(content), 0o600))
+	}
+	write("v1")
+	opts := engine.Options{Ports: map[string]int{"app": 0}, Logger: slog.New(slog.DiscardHandler), Metrics: control.NewMetrics()}
+	build := func() (*engine.Engine, spec.Diagnostics) {
+		doc, diags := spec.Load(file)
+		if diags.HasErrors() {
+			return nil, diags
+		}
+		for _, x := range doc.Capability.Exposes {
+			if x.Control != nil {
+				x.Port = 0 // control adapters have no namespace for Ports
+			}
+		}
+		eng, bd := engine.Build([]*spec.Document{doc}, opts)
+		return eng, append(diags, bd...)
+	}
+	eng, diags := build()
+	require.False(t, diags.HasErrors(), diags.Error())
+	running, err := eng.Listen()
+	require.NoError(t, err)
+	urls := map[string]string{}
+	for _, l := range running.Listeners() {
+		urls[l.Type] = "http://" + l.Addr
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- running.Serve(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		require.NoError(t, <-done)
+	})
+
+	get := func(u string) string {
+		resp, err := http.Get(u)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		require.NoError(t, err)
+		require.Equal(t, http.StatusOK, resp.StatusCode, string(b))
+		return string(b)
+	}
+	series := `naftiko_request_total{naftiko_adapter_type="rest",naftiko_adapter="app",naftiko_operation_id="GET /version",status="200",outcome="success"}`
+	get(urls["rest"] + "/version")
+	get(urls["rest"] + "/version")
+	assert.Contains(t, get(urls["control"]+"/metrics"), series+" 2\n")
+
+	write("v2")
+	reloader := &engine.Reloader{Build: build, Logger: slog.New(slog.DiscardHandler)}
+	require.NoError(t, reloader.Reload(running, "test"))
+	assert.Contains(t, get(urls["rest"]+"/version"), "v2")
+	assert.Contains(t, get(urls["control"]+"/metrics"), series+" 3\n", "the count goes on after the reload")
 }
