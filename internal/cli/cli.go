@@ -260,7 +260,7 @@ func (a *App) serve(ctx context.Context, args []string) int {
 		opts.MaxUpstreamConcurrency = -1 // no limit
 	}
 	if !diags.HasErrors() {
-		tp, err := tracerProvider(f.otlp, docs, logger)
+		tp, traces, err := tracerProvider(f.otlp, docs, logger)
 		if err != nil {
 			fmt.Fprintf(stderr, "naftiko: %v\n", err)
 			return exitUsage
@@ -271,6 +271,7 @@ func (a *App) serve(ctx context.Context, args []string) int {
 			_ = tp.Shutdown(sctx) // flushes the last spans
 		}()
 		opts.TracerProvider = tp
+		opts.Traces = traces
 		var bd spec.Diagnostics
 		eng, bd = engine.Build(docs, opts)
 		diags = append(diags, bd...)
@@ -336,8 +337,10 @@ func (a *App) serve(ctx context.Context, args []string) int {
 
 // tracerProvider makes the spans of invocations and upstream calls, exported
 // to the --otlp-endpoint flag or else to the first control adapter's OTLP
-// endpoint (unless its observability is disabled), or to nothing.
-func tracerProvider(flagEndpoint string, docs []*spec.Document, logger *slog.Logger) (*sdktrace.TracerProvider, error) {
+// endpoint (unless its observability is disabled), or to nothing; and kept
+// in memory for the control adapter's /traces unless it turns that off.
+// Both are read once at start-up: a reload keeps them.
+func tracerProvider(flagEndpoint string, docs []*spec.Document, logger *slog.Logger) (*sdktrace.TracerProvider, *control.TraceBuffer, error) {
 	opts := telemetry.Options{Endpoint: flagEndpoint, ServiceVersion: Version, Logger: logger.With("component", "otlp")}
 	if o := engine.Observability(docs); o != nil && (o.Enabled == nil || *o.Enabled) {
 		if opts.Endpoint == "" {
@@ -347,14 +350,19 @@ func tracerProvider(flagEndpoint string, docs []*spec.Document, logger *slog.Log
 			opts.SamplingRatio = *o.TracesSampling
 		}
 	}
+	var traces *control.TraceBuffer
+	if on, size := engine.LocalTraces(docs); on {
+		traces = control.NewTraceBuffer(size)
+		opts.Local = append(opts.Local, traces)
+	}
 	tp, err := telemetry.NewTracerProvider(opts)
 	if err != nil {
-		return nil, fmt.Errorf("--otlp-endpoint: %w", err)
+		return nil, nil, fmt.Errorf("--otlp-endpoint: %w", err)
 	}
 	if opts.Endpoint != "" {
 		logger.Info("exporting traces", "endpoint", opts.Endpoint)
 	}
-	return tp, nil
+	return tp, traces, nil
 }
 
 // printDiagnostics prints diagnostics as text lines, or as log records when

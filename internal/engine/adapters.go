@@ -114,6 +114,9 @@ func (e *Engine) buildControl(x *spec.Expose) (http.Handler, spec.Diagnostics) {
 	if en.Metrics {
 		opts.Metrics = e.metrics
 	}
+	if en.Traces {
+		opts.Traces = e.opts.Traces
+	}
 	h, err := control.New(x, e.doc, opts)
 	if err != nil {
 		diags.Errorf(x.Loc, "", "control adapter: %v", err)

@@ -2,6 +2,8 @@ package engine_test
 
 import (
 	"encoding/json"
+	"github.com/naftiko-go/naftiko/internal/expose/control"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"io"
 	"net"
 	"net/http"
@@ -62,6 +64,12 @@ capability:
 // down at a closed port; it returns the adapters' base URLs by type.
 func serveShop(t *testing.T) map[string]string {
 	t.Helper()
+	return serveShopWith(t, nil)
+}
+
+// serveShopWith is serveShop with more options.
+func serveShopWith(t *testing.T, mutate func(*engine.Options)) map[string]string {
+	t.Helper()
 	upstream := newServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		if strings.HasSuffix(r.URL.Path, "/missing") {
@@ -82,7 +90,12 @@ func serveShop(t *testing.T) map[string]string {
 			x.Port = 0 // control adapters have no namespace for --port
 		}
 	}
-	eng, diags := buildDoc(t, doc, upstream, func(o *engine.Options) { o.BaseURIs["down"] = closed })
+	eng, diags := buildDoc(t, doc, upstream, func(o *engine.Options) {
+		o.BaseURIs["down"] = closed
+		if mutate != nil {
+			mutate(o)
+		}
+	})
 	require.False(t, diags.HasErrors(), "build diagnostics:\n%s", diags.Error())
 	urls := serveEngine(t, eng)
 	return map[string]string{"rest": urls["shop-rest"], "mcp": urls["shop-mcp"], "control": urls[""]}
@@ -140,6 +153,43 @@ func TestControlMetricsAfterTraffic(t *testing.T) {
 	} {
 		assert.Contains(t, text, line+"\n")
 	}
+}
+
+// TestControlRecentTraces: with a trace buffer among the tracer provider's
+// processors, the control adapter lists the traces of REST and MCP calls,
+// each with its upstream call as a child span.
+func TestControlRecentTraces(t *testing.T) {
+	buffer := control.NewTraceBuffer(10)
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(buffer))
+	s := serveShopWith(t, func(o *engine.Options) { o.TracerProvider, o.Traces = tp, buffer })
+
+	code, body := getBody(t, s["rest"]+"/items/a")
+	require.Equal(t, 200, code, body)
+	c := mcpClient(t, s["mcp"])
+	res := callTool(t, c, "get-item", map[string]any{"id": "c"})
+	require.False(t, res.IsError, resultText(t, res))
+
+	code, body = getBody(t, s["control"]+"/traces")
+	require.Equal(t, 200, code, body)
+	var list struct {
+		Traces []struct {
+			TraceID, Operation, Status string
+			SpanCount                  int
+		}
+	}
+	require.NoError(t, json.Unmarshal([]byte(body), &list), body)
+	var ops []string
+	for _, tr := range list.Traces {
+		ops = append(ops, tr.Operation)
+		assert.Equal(t, "OK", tr.Status)
+		assert.Equal(t, 2, tr.SpanCount, "%s: the invocation and its upstream call", tr.Operation)
+	}
+	assert.Contains(t, ops, "GET /items/{id}")
+	assert.Contains(t, ops, "tools/call get-item")
+
+	code, body = getBody(t, s["control"]+"/traces/"+list.Traces[0].TraceID)
+	require.Equal(t, 200, code, body)
+	assert.Contains(t, body, `"kind":"CLIENT"`)
 }
 
 func TestControlHealthAndStatus(t *testing.T) {

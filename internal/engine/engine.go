@@ -45,6 +45,9 @@ type Options struct {
 	// reloadable configuration so that a reload does not reset the
 	// counters; nil makes a new one per build.
 	Metrics *control.Metrics
+	// Traces keeps the recent traces a control adapter serves at /traces;
+	// it must also be a span processor of TracerProvider. nil: no /traces.
+	Traces *control.TraceBuffer
 	// AccessLogger receives the access lines (see AccessLog); default Logger.
 	// The CLI gives it a writer that batches lines.
 	AccessLogger *slog.Logger

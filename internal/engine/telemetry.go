@@ -11,6 +11,7 @@ import (
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/naftiko-go/naftiko/internal/expose/control"
 	"github.com/naftiko-go/naftiko/internal/spec"
 )
 
@@ -215,4 +216,22 @@ func Observability(docs []*spec.Document) *spec.Observability {
 		}
 	}
 	return nil
+}
+
+// LocalTraces reports whether the first control adapter of docs keeps
+// recent traces for /traces (observability and traces.local on, the
+// default), and how many (0: the default number).
+func LocalTraces(docs []*spec.Document) (enabled bool, size int) {
+	for _, doc := range docs {
+		if doc == nil || doc.Capability == nil {
+			continue
+		}
+		for _, x := range doc.Capability.Exposes {
+			if x.Control != nil {
+				en := control.EndpointsOf(x)
+				return en.Traces, en.TraceBuffer
+			}
+		}
+	}
+	return false, 0
 }

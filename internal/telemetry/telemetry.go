@@ -34,6 +34,10 @@ type Options struct {
 	HTTPClient *http.Client
 	// Logger receives export failures (default: discard).
 	Logger *slog.Logger
+	// Local receive every recorded span besides the exporter (the control
+	// adapter's /traces); with one, spans are recorded even without an
+	// endpoint, sampled by SamplingRatio.
+	Local []sdktrace.SpanProcessor
 }
 
 // NewTracerProvider returns the provider the engine makes its spans with.
@@ -43,12 +47,15 @@ func NewTracerProvider(opts Options) (*sdktrace.TracerProvider, error) {
 	if r := opts.SamplingRatio; r > 0 && r < 1 {
 		sampler = sdktrace.TraceIDRatioBased(r)
 	}
-	if opts.Endpoint == "" {
+	if opts.Endpoint == "" && len(opts.Local) == 0 {
 		// Nothing would receive the spans: keep the trace context flowing to
 		// the upstream (traceparent) without recording anything.
 		sampler = sdktrace.NeverSample()
 	}
 	tpOpts := []sdktrace.TracerProviderOption{sdktrace.WithSampler(sdktrace.ParentBased(sampler))}
+	for _, p := range opts.Local {
+		tpOpts = append(tpOpts, sdktrace.WithSpanProcessor(p))
+	}
 	if opts.Endpoint != "" {
 		exp, err := NewExporter(opts)
 		if err != nil {

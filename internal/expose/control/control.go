@@ -64,20 +64,27 @@ type Options struct {
 	Upstreams []Upstream
 	// Metrics is the registry served at /metrics; nil answers 503 there.
 	Metrics *Metrics
+	// Traces are the recent traces served at /traces; nil leaves /traces
+	// out.
+	Traces *TraceBuffer
 }
 
 // Endpoints reports which endpoints a control adapter serves, from its
 // management and observability blocks with the reference defaults: health on,
-// info off, observability and local metrics on.
+// info off, observability, local metrics and local traces on.
 type Endpoints struct {
 	Health  bool
 	Info    bool
 	Metrics bool
+	// Traces is /traces, the recent traces kept in memory; TraceBuffer is
+	// their number (traces.local.buffer-size, 0 for the default).
+	Traces      bool
+	TraceBuffer int
 }
 
 // EndpointsOf returns the endpoints the control adapter x enables.
 func EndpointsOf(x *spec.Expose) Endpoints {
-	e := Endpoints{Health: true, Metrics: true}
+	e := Endpoints{Health: true, Metrics: true, Traces: true}
 	if x == nil || x.Control == nil {
 		return e
 	}
@@ -88,6 +95,8 @@ func EndpointsOf(x *spec.Expose) Endpoints {
 	if o := x.Control.Observability; o != nil {
 		enabled := o.Enabled == nil || *o.Enabled
 		e.Metrics = enabled && (o.MetricsLocal == nil || *o.MetricsLocal)
+		e.Traces = enabled && (o.TracesLocal == nil || *o.TracesLocal)
+		e.TraceBuffer = o.TracesBufferSize
 	}
 	return e
 }
@@ -126,6 +135,10 @@ func New(x *spec.Expose, doc *spec.Document, opts Options) (http.Handler, error)
 	}
 	if en.Metrics {
 		mux.HandleFunc("GET /metrics", c.metrics)
+	}
+	if en.Traces && opts.Traces != nil {
+		mux.HandleFunc("GET /traces", c.traces)
+		mux.HandleFunc("GET /traces/{traceId}", c.trace)
 	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, map[string]string{"error": "no control endpoint at " + r.URL.Path})
