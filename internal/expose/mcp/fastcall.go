@@ -244,9 +244,10 @@ func plainMeta(raw json.RawMessage) (*mcp.Meta, bool) {
 func duplicateKeys(b []byte) bool {
 	type frame struct {
 		object, wantKey bool
-		keys            []string
+		keys            [][]byte
 	}
-	var stack []frame
+	var stackBuf [4]frame
+	stack := stackBuf[:0]
 	for i := 0; i < len(b); i++ {
 		switch b[i] {
 		case '{':
@@ -262,27 +263,33 @@ func duplicateKeys(b []byte) bool {
 				stack[n-1].wantKey = true
 			}
 		case '"':
-			j := i + 1
+			j, escaped := i+1, false
 			for j < len(b) && b[j] != '"' {
 				if b[j] == '\\' {
+					escaped = true
 					j++
 				}
 				j++
 			}
-			if n := len(stack); n > 0 && n <= 2 && stack[n-1].wantKey && j < len(b) {
+			n := len(stack)
+			if n > 0 && n <= 2 && stack[n-1].wantKey && j < len(b) {
 				top := &stack[n-1]
 				top.wantKey = false
-				var key string
-				if json.Unmarshal(b[i:j+1], &key) != nil {
-					return true // not a key encoding/json reads: let mcp-go say so
+				key := b[i+1 : j]
+				if escaped {
+					var k string
+					if json.Unmarshal(b[i:j+1], &k) != nil {
+						return true // not a key encoding/json reads: let mcp-go say so
+					}
+					key = []byte(k)
 				}
 				for _, k := range top.keys {
-					if strings.EqualFold(k, key) {
+					if bytes.EqualFold(k, key) {
 						return true
 					}
 				}
 				top.keys = append(top.keys, key)
-			} else if n := len(stack); n > 0 && stack[n-1].object {
+			} else if n > 0 && stack[n-1].object {
 				stack[n-1].wantKey = false
 			}
 			i = j
@@ -304,12 +311,17 @@ func numbersFitFloat64(b []byte) bool {
 				}
 			}
 		case c == '-' || (c >= '0' && c <= '9'):
-			j := i
+			j, exp := i, false
 			for j < len(b) && strings.IndexByte("+-.0123456789eE", b[j]) >= 0 {
+				exp = exp || b[j] == 'e' || b[j] == 'E'
 				j++
 			}
-			if _, err := strconv.ParseFloat(string(b[i:j]), 64); err != nil {
-				return false
+			// Without an exponent, only a number of more than 300 digits
+			// leaves the float64 range.
+			if exp || j-i > 300 {
+				if _, err := strconv.ParseFloat(string(b[i:j]), 64); err != nil {
+					return false
+				}
 			}
 			i = j - 1
 		}
