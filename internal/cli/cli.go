@@ -307,10 +307,15 @@ func (a *App) serve(ctx context.Context, args []string) int {
 	// Reloads rebuild from the same files and flags; the trace provider
 	// (and so the OTLP endpoint) is kept.
 	files := fs.Args()
+	tracesOn, tracesSize := engine.LocalTraces(docs)
 	reloader := &engine.Reloader{Logger: logger, Build: func() (*engine.Engine, spec.Diagnostics) {
 		docs, diags := loadAll(files)
 		if diags.HasErrors() {
 			return nil, diags
+		}
+		if on, size := engine.LocalTraces(docs); on != tracesOn || size != tracesSize {
+			logger.Warn("the control adapter's local traces changed; they are set up at start-up: restart to apply",
+				"traces_local", on, "buffer_size", size)
 		}
 		next, bd := engine.Build(docs, opts)
 		if next != nil {
@@ -346,9 +351,7 @@ func tracerProvider(flagEndpoint string, docs []*spec.Document, logger *slog.Log
 		if opts.Endpoint == "" {
 			opts.Endpoint = o.OTLPEndpoint
 		}
-		if o.TracesSampling != nil {
-			opts.SamplingRatio = *o.TracesSampling
-		}
+		opts.SamplingRatio = o.TracesSampling
 	}
 	var traces *control.TraceBuffer
 	if on, size := engine.LocalTraces(docs); on {

@@ -30,11 +30,13 @@ capability:
 		extra    string
 		wantKept bool
 		wantSize int
+		wantNone bool // kept, but sampling records nothing
 	}{
-		{"default", "", true, 100},
-		{"buffer size", "      observability:\n        traces: {local: {buffer-size: 25}}\n", true, 25},
-		{"observability off", "      observability: {enabled: false}\n", false, 0},
-		{"local traces off", "      observability:\n        traces: {local: {enabled: false}}\n", false, 0},
+		{"default", "", true, 100, false},
+		{"buffer size", "      observability:\n        traces: {local: {buffer-size: 25}}\n", true, 25, false},
+		{"sampling zero", "      observability:\n        traces: {sampling: 0}\n", true, 100, true},
+		{"observability off", "      observability: {enabled: false}\n", false, 0, false},
+		{"local traces off", "      observability:\n        traces: {local: {enabled: false}}\n", false, 0, false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -56,6 +58,10 @@ capability:
 			_, span := tp.Tracer("t").Start(context.Background(), "GET /x")
 			span.End()
 			list := traces.Snapshot()
+			if tc.wantNone {
+				assert.Empty(t, list, "traces.sampling: 0 samples no new trace")
+				return
+			}
 			require.Len(t, list, 1)
 			assert.Equal(t, "GET /x", list[0].Operation)
 			assert.Equal(t, tc.wantSize, traces.Size())

@@ -1,6 +1,7 @@
 package engine_test
 
 import (
+	"context"
 	"encoding/json"
 	"github.com/naftiko-go/naftiko/internal/expose/control"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
@@ -161,6 +162,7 @@ func TestControlMetricsAfterTraffic(t *testing.T) {
 func TestControlRecentTraces(t *testing.T) {
 	buffer := control.NewTraceBuffer(10)
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(buffer))
+	t.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
 	s := serveShopWith(t, func(o *engine.Options) { o.TracerProvider, o.Traces = tp, buffer })
 
 	code, body := getBody(t, s["rest"]+"/items/a")
@@ -178,6 +180,7 @@ func TestControlRecentTraces(t *testing.T) {
 		}
 	}
 	require.NoError(t, json.Unmarshal([]byte(body), &list), body)
+	require.Len(t, list.Traces, 2, body)
 	var ops []string
 	for _, tr := range list.Traces {
 		ops = append(ops, tr.Operation)

@@ -218,20 +218,22 @@ func Observability(docs []*spec.Document) *spec.Observability {
 	return nil
 }
 
-// LocalTraces reports whether the first control adapter of docs keeps
-// recent traces for /traces (observability and traces.local on, the
-// default), and how many (0: the default number).
+// LocalTraces reports whether a control adapter of docs keeps recent traces
+// for /traces (observability and traces.local on, the default), and how
+// many (the largest buffer asked for; 0: the default number).
 func LocalTraces(docs []*spec.Document) (enabled bool, size int) {
 	for _, doc := range docs {
 		if doc == nil || doc.Capability == nil {
 			continue
 		}
 		for _, x := range doc.Capability.Exposes {
-			if x.Control != nil {
-				en := control.EndpointsOf(x)
-				return en.Traces, en.TraceBuffer
+			if x.Control == nil {
+				continue
+			}
+			if en := control.EndpointsOf(x); en.Traces {
+				enabled, size = true, max(size, en.TraceBuffer)
 			}
 		}
 	}
-	return false, 0
+	return enabled, size
 }

@@ -25,8 +25,8 @@ type Options struct {
 	// without a path gets /v1/traces, as OTEL_EXPORTER_OTLP_ENDPOINT does.
 	Endpoint string
 	// SamplingRatio samples that share of new traces (callers' sampling
-	// decisions are kept); 0 or more than 1 means every trace.
-	SamplingRatio float64
+	// decisions are kept): 0 none, 1 or more every trace; nil every trace.
+	SamplingRatio *float64
 	// ServiceName and ServiceVersion are the resource attributes of every
 	// span (default "naftiko").
 	ServiceName, ServiceVersion string
@@ -44,8 +44,8 @@ type Options struct {
 // Shut it down to flush the last spans.
 func NewTracerProvider(opts Options) (*sdktrace.TracerProvider, error) {
 	sampler := sdktrace.AlwaysSample()
-	if r := opts.SamplingRatio; r > 0 && r < 1 {
-		sampler = sdktrace.TraceIDRatioBased(r)
+	if r := opts.SamplingRatio; r != nil && *r < 1 {
+		sampler = sdktrace.TraceIDRatioBased(max(*r, 0)) // 0: no new trace is sampled
 	}
 	if opts.Endpoint == "" && len(opts.Local) == 0 {
 		// Nothing would receive the spans: keep the trace context flowing to

@@ -3,6 +3,8 @@ package telemetry
 import (
 	"context"
 	"encoding/json"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -74,16 +76,34 @@ func TestExportsOTLPJSON(t *testing.T) {
 	assert.Contains(t, server["attributes"], map[string]any{"key": "b", "value": map[string]any{"boolValue": true}})
 }
 
+func ptr[T any](v T) *T { return &v }
+
 func TestNewTracerProvider(t *testing.T) {
 	t.Parallel()
 	_, err := NewTracerProvider(Options{Endpoint: "collector:4318"})
 	require.Error(t, err)
 
-	tp, err := NewTracerProvider(Options{SamplingRatio: 0.5})
+	half := 0.5
+	tp, err := NewTracerProvider(Options{SamplingRatio: &half})
 	require.NoError(t, err)
 	_, s := tp.Tracer("x").Start(context.Background(), "y")
 	s.End()
 	require.NoError(t, tp.Shutdown(context.Background()))
+
+	// The ratio applies to new traces with a local receiver too; 0 is none.
+	for _, tc := range []struct {
+		ratio *float64
+		want  int
+	}{{nil, 100}, {ptr(0.0), 0}, {ptr(1.0), 100}, {ptr(2.0), 100}} {
+		rec := tracetest.NewSpanRecorder()
+		tp, err := NewTracerProvider(Options{SamplingRatio: tc.ratio, Local: []sdktrace.SpanProcessor{rec}})
+		require.NoError(t, err)
+		for range 100 {
+			_, s := tp.Tracer("x").Start(context.Background(), "y")
+			s.End()
+		}
+		assert.Len(t, rec.Ended(), tc.want, "ratio %v", tc.ratio)
+	}
 
 	e, err := NewExporter(Options{Endpoint: "https://c.example.com/custom/path"})
 	require.NoError(t, err)

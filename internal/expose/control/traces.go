@@ -24,6 +24,10 @@ const (
 // thousands of calls stays one trace, its first spans shown).
 const maxSpansPerTrace = 256
 
+// maxPendingTraces bounds the traces whose root span has not ended yet
+// (requests in flight); beyond it, the oldest is dropped.
+const maxPendingTraces = 4096
+
 // TraceBuffer keeps the most recent traces of this process in memory for
 // GET /traces: an sdktrace.SpanProcessor that gathers the spans of a trace
 // until its local root span ends, then files the trace, dropping the oldest
@@ -31,10 +35,21 @@ const maxSpansPerTrace = 256
 type TraceBuffer struct {
 	size int
 
-	mu      sync.Mutex
-	pending map[trace.TraceID][]TraceSpan // spans of traces whose root has not ended
-	ring    []*TraceDetail                // filed traces, oldest first once full
-	next    int                           // where the next trace goes in ring
+	mu sync.Mutex
+	// rootOf is the local root span of every span in flight: requests
+	// continuing one caller's trace (an agent's tool calls under one
+	// traceparent) share a trace id but each has its own local root.
+	rootOf  map[trace.SpanID]trace.SpanID
+	pending map[trace.SpanID]*pendingTrace // by local root
+	order   []trace.SpanID                 // pending roots, oldest first (may hold filed ones)
+	ring    []*TraceDetail                 // filed traces, oldest first once full
+	next    int                            // where the next trace goes in ring
+}
+
+// pendingTrace holds the ended spans of a trace whose root is running.
+type pendingTrace struct {
+	spans     []TraceSpan
+	truncated bool // spans beyond maxSpansPerTrace were left out
 }
 
 // NewTraceBuffer keeps the last size traces (clamped to 10–10000; 0 means
@@ -48,7 +63,7 @@ func NewTraceBuffer(size int) *TraceBuffer {
 	case size > MaxTraceBuffer:
 		size = MaxTraceBuffer
 	}
-	return &TraceBuffer{size: size, pending: map[trace.TraceID][]TraceSpan{}}
+	return &TraceBuffer{size: size, rootOf: map[trace.SpanID]trace.SpanID{}, pending: map[trace.SpanID]*pendingTrace{}}
 }
 
 // TraceSummary is one trace in the GET /traces list.
@@ -69,6 +84,8 @@ type TraceDetail struct {
 	Status     string      `json:"status"`
 	Timestamp  string      `json:"timestamp"`
 	Spans      []TraceSpan `json:"spans"`
+	// Truncated is set when spans beyond the first 256 were left out.
+	Truncated bool `json:"truncated,omitempty"`
 }
 
 // TraceSpan is one span of a trace.
@@ -83,11 +100,26 @@ type TraceSpan struct {
 
 var _ sdktrace.SpanProcessor = (*TraceBuffer)(nil)
 
-// OnStart implements sdktrace.SpanProcessor.
-func (b *TraceBuffer) OnStart(context.Context, sdktrace.ReadWriteSpan) {}
+// OnStart implements sdktrace.SpanProcessor: it notes the local root of s.
+func (b *TraceBuffer) OnStart(_ context.Context, s sdktrace.ReadWriteSpan) {
+	if !s.SpanContext().IsSampled() {
+		return
+	}
+	id := s.SpanContext().SpanID()
+	root := id
+	parent := s.Parent()
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if parent.IsValid() && !parent.IsRemote() {
+		if r, ok := b.rootOf[parent.SpanID()]; ok {
+			root = r
+		}
+	}
+	b.rootOf[id] = root
+}
 
-// OnEnd implements sdktrace.SpanProcessor: it records s, and files its trace
-// when s is the local root (no parent, or a parent in another process).
+// OnEnd implements sdktrace.SpanProcessor: it records s with its local
+// root's trace, and files that trace when s is the root.
 func (b *TraceBuffer) OnEnd(s sdktrace.ReadOnlySpan) {
 	if !s.SpanContext().IsSampled() {
 		return
@@ -102,38 +134,48 @@ func (b *TraceBuffer) OnEnd(s sdktrace.ReadOnlySpan) {
 	if s.Status().Code == codes.Error {
 		sp.Status = "ERROR"
 	}
-	root := !s.Parent().IsValid() || s.Parent().IsRemote()
-	if !root {
-		sp.ParentSpanID = s.Parent().SpanID().String()
-	}
-	id := s.SpanContext().TraceID()
+	id := s.SpanContext().SpanID()
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	spans := b.pending[id]
-	if !root {
-		// Children end before their root; an unbounded number of traces in
-		// flight would be unbounded memory, so new ones are not kept past
-		// a few buffers' worth.
-		if len(spans) < maxSpansPerTrace && (spans != nil || len(b.pending) < 4*b.size) {
-			b.pending[id] = append(spans, sp)
+	root, ok := b.rootOf[id]
+	delete(b.rootOf, id)
+	if !ok {
+		return // started before the buffer saw it
+	}
+	if root != id {
+		sp.ParentSpanID = s.Parent().SpanID().String()
+		p := b.pending[root]
+		if p == nil {
+			if len(b.pending) >= maxPendingTraces {
+				b.dropOldestPending()
+			}
+			p = &pendingTrace{}
+			b.pending[root] = p
+			b.order = append(b.order, root)
+		}
+		if len(p.spans) < maxSpansPerTrace-1 {
+			p.spans = append(p.spans, sp)
+		} else {
+			p.truncated = true
 		}
 		return
 	}
-	delete(b.pending, id)
-	if len(spans) >= maxSpansPerTrace {
-		spans = spans[:maxSpansPerTrace-1]
-	}
 	t := &TraceDetail{
-		TraceID:    id.String(),
+		TraceID:    s.SpanContext().TraceID().String(),
 		Operation:  sp.Name,
 		DurationMs: sp.DurationMs,
 		Status:     sp.Status,
 		Timestamp:  s.StartTime().UTC().Format(time.RFC3339Nano),
-		Spans:      append([]TraceSpan{sp}, spans...),
+		Spans:      []TraceSpan{sp},
 	}
-	for _, c := range spans {
-		if c.Status == "ERROR" {
-			t.Status = "ERROR"
+	if p := b.pending[root]; p != nil {
+		delete(b.pending, root)
+		t.Spans = append(t.Spans, p.spans...)
+		t.Truncated = p.truncated
+		for _, c := range p.spans {
+			if c.Status == "ERROR" {
+				t.Status = "ERROR"
+			}
 		}
 	}
 	if len(b.ring) < b.size {
@@ -142,6 +184,32 @@ func (b *TraceBuffer) OnEnd(s sdktrace.ReadOnlySpan) {
 		b.ring[b.next] = t
 	}
 	b.next = (b.next + 1) % b.size
+	if len(b.order) > 2*maxPendingTraces {
+		b.compactOrder()
+	}
+}
+
+// dropOldestPending forgets the oldest trace still waiting for its root.
+func (b *TraceBuffer) dropOldestPending() {
+	for len(b.order) > 0 {
+		root := b.order[0]
+		b.order = b.order[1:]
+		if _, ok := b.pending[root]; ok {
+			delete(b.pending, root)
+			return
+		}
+	}
+}
+
+// compactOrder drops the roots of filed traces from order.
+func (b *TraceBuffer) compactOrder() {
+	kept := b.order[:0]
+	for _, r := range b.order {
+		if _, ok := b.pending[r]; ok {
+			kept = append(kept, r)
+		}
+	}
+	b.order = kept
 }
 
 // Shutdown implements sdktrace.SpanProcessor.
@@ -194,14 +262,33 @@ func (c *server) traces(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"traces": list, "bufferSize": b.size, "bufferUsed": len(all)})
 }
 
-// trace serves GET /traces/{traceId}.
+// trace serves GET /traces/{traceId}: the kept trace, or, when several
+// requests continued the same caller's trace, all of them as one (the
+// earliest root's name and start, the spans of every request).
 func (c *server) trace(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("traceId")
-	for _, t := range c.opts.Traces.recent() {
-		if strings.EqualFold(t.TraceID, id) {
-			writeJSON(w, http.StatusOK, t)
-			return
+	var out *TraceDetail
+	all := c.opts.Traces.recent()
+	for i := len(all) - 1; i >= 0; i-- { // oldest first
+		t := all[i]
+		if !strings.EqualFold(t.TraceID, id) {
+			continue
+		}
+		if out == nil {
+			merged := *t
+			merged.Spans = append([]TraceSpan(nil), t.Spans...)
+			out = &merged
+			continue
+		}
+		out.Spans = append(out.Spans, t.Spans...)
+		out.Truncated = out.Truncated || t.Truncated
+		if t.Status == "ERROR" {
+			out.Status = "ERROR"
 		}
 	}
-	writeJSON(w, http.StatusNotFound, map[string]string{"error": "Trace not found: " + id})
+	if out == nil {
+		writeJSON(w, http.StatusNotFound, map[string]string{"error": "Trace not found: " + id})
+		return
+	}
+	writeJSON(w, http.StatusOK, out)
 }

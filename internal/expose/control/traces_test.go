@@ -101,8 +101,18 @@ func TestTraceBuffer(t *testing.T) {
 	assert.Equal(t, "Trace not found: "+ids[0], missing["error"])
 }
 
+// recordOnly records spans without sampling them (nothing is exported).
+type recordOnly struct{}
+
+func (recordOnly) ShouldSample(sdktrace.SamplingParameters) sdktrace.SamplingResult {
+	return sdktrace.SamplingResult{Decision: sdktrace.RecordOnly}
+}
+
+func (recordOnly) Description() string { return "record only" }
+
 // TestTraceBufferBounds: sizes are clamped, unsampled spans are not kept,
-// and spans of traces whose root never ends stop being kept.
+// traces whose root never ends are dropped oldest first past a bound, and a
+// trace keeps at most 256 spans, saying so.
 func TestTraceBufferBounds(t *testing.T) {
 	t.Parallel()
 	assert.Equal(t, DefaultTraceBuffer, NewTraceBuffer(0).size)
@@ -110,21 +120,82 @@ func TestTraceBufferBounds(t *testing.T) {
 	assert.Equal(t, MaxTraceBuffer, NewTraceBuffer(1<<20).size)
 
 	b := NewTraceBuffer(10)
-	never := sdktrace.NewTracerProvider(sdktrace.WithSampler(sdktrace.NeverSample()), sdktrace.WithSpanProcessor(b))
-	record(t, never, context.Background(), "GET /x", false)
-	assert.Empty(t, b.recent())
+	unsampled := sdktrace.NewTracerProvider(sdktrace.WithSampler(recordOnly{}), sdktrace.WithSpanProcessor(b))
+	record(t, unsampled, context.Background(), "GET /x", false)
+	assert.Empty(t, b.recent(), "a recorded but unsampled trace is not kept")
 
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSampler(sdktrace.AlwaysSample()), sdktrace.WithSpanProcessor(b))
 	tr := tp.Tracer("test")
-	for range 100 { // roots that never end: only children end
-		ctx, _ := tr.Start(context.Background(), "root")
+	var firstRoot trace.SpanID
+	for i := range maxPendingTraces + 4 { // roots that never end: only children end
+		ctx, root := tr.Start(context.Background(), "root")
+		if i == 0 {
+			firstRoot = root.SpanContext().SpanID()
+		}
 		_, c := tr.Start(ctx, "child")
 		c.End()
 	}
 	b.mu.Lock()
+	_, firstKept := b.pending[firstRoot]
 	pending := len(b.pending)
 	b.mu.Unlock()
-	assert.Equal(t, 4*10, pending)
+	assert.Equal(t, maxPendingTraces, pending)
+	assert.False(t, firstKept, "the oldest waiting trace is the one dropped")
+
+	ctx, root := tr.Start(context.Background(), "big")
+	for range 300 {
+		_, c := tr.Start(ctx, "call")
+		c.End()
+	}
+	root.End()
+	big := b.recent()[0]
+	assert.Equal(t, "big", big.Operation)
+	assert.Len(t, big.Spans, maxSpansPerTrace)
+	assert.True(t, big.Truncated)
+}
+
+// TestTraceBufferSharedTraceID: requests continuing one caller's trace (an
+// agent's tool calls under one traceparent) are one row each, with their own
+// spans; the trace's detail shows them all.
+func TestTraceBufferSharedTraceID(t *testing.T) {
+	t.Parallel()
+	b := NewTraceBuffer(10)
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSampler(sdktrace.AlwaysSample()), sdktrace.WithSpanProcessor(b))
+	tr := tp.Tracer("test")
+	remote := trace.NewSpanContext(trace.SpanContextConfig{TraceID: trace.TraceID{7}, SpanID: trace.SpanID{8}, TraceFlags: trace.FlagsSampled, Remote: true})
+	parent := trace.ContextWithRemoteSpanContext(context.Background(), remote)
+	ctxA, a := tr.Start(parent, "tools/call a", trace.WithSpanKind(trace.SpanKindServer))
+	ctxB, bRoot := tr.Start(parent, "tools/call b", trace.WithSpanKind(trace.SpanKindServer))
+	_, a1 := tr.Start(ctxA, "GET up.a", trace.WithSpanKind(trace.SpanKindClient))
+	_, b1 := tr.Start(ctxB, "GET up.b", trace.WithSpanKind(trace.SpanKindClient))
+	a1.End()
+	b1.SetStatus(codes.Error, "boom")
+	b1.End()
+	a.End()
+	bRoot.End()
+
+	h := tracesHandler(t, b)
+	var list struct{ Traces []TraceSummary }
+	require.Equal(t, http.StatusOK, getJSON(t, h, "/traces", &list))
+	require.Len(t, list.Traces, 2)
+	assert.Equal(t, "tools/call b", list.Traces[0].Operation)
+	assert.Equal(t, "ERROR", list.Traces[0].Status)
+	assert.Equal(t, 2, list.Traces[0].SpanCount)
+	assert.Equal(t, "tools/call a", list.Traces[1].Operation)
+	assert.Equal(t, "OK", list.Traces[1].Status, "b's failure is not a's")
+	assert.Equal(t, 2, list.Traces[1].SpanCount)
+
+	var detail TraceDetail
+	require.Equal(t, http.StatusOK, getJSON(t, h, "/traces/"+trace.TraceID{7}.String(), &detail))
+	assert.Equal(t, "tools/call a", detail.Operation, "the earliest request names the trace")
+	assert.Equal(t, "ERROR", detail.Status)
+	var names []string
+	for _, sp := range detail.Spans {
+		names = append(names, sp.Name)
+	}
+	assert.Equal(t, []string{"tools/call a", "GET up.a", "tools/call b", "GET up.b"}, names)
+	assert.Equal(t, a.SpanContext().SpanID().String(), detail.Spans[1].ParentSpanID)
+	assert.Equal(t, bRoot.SpanContext().SpanID().String(), detail.Spans[3].ParentSpanID)
 }
 
 // TestTracesEndpointSwitch: observability or traces.local off leaves /traces
