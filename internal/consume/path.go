@@ -71,35 +71,34 @@ func splitPlaceholders(p string, escape func(string) string) []segment {
 // that is missing or empty is an *InputError, never an empty segment or a
 // literal `{x}` on the wire.
 func (t pathTemplate) render(scope map[string]any) (escapedPath, rawQuery string, err error) {
+	if escapedPath, err = renderSegments(t.path, scope, escapeSegment); err != nil {
+		return "", "", err
+	}
+	if rawQuery, err = renderSegments(t.query, scope, url.QueryEscape); err != nil {
+		return "", "", err
+	}
+	return escapedPath, rawQuery, nil
+}
+
+// renderSegments writes the literal segments as they are and each
+// placeholder's value escaped by escape.
+func renderSegments(segs []segment, scope map[string]any, escape func(string) string) (string, error) {
+	if len(segs) == 0 {
+		return "", nil
+	}
 	var b strings.Builder
-	for _, s := range t.path {
+	for _, s := range segs {
 		if s.name == "" {
 			b.WriteString(s.lit)
 			continue
 		}
 		v, err := placeholderValue(scope, s.name)
 		if err != nil {
-			return "", "", err
+			return "", err
 		}
-		b.WriteString(escapeSegment(v))
+		b.WriteString(escape(v))
 	}
-	escapedPath = b.String()
-	if len(t.query) == 0 {
-		return escapedPath, "", nil
-	}
-	b.Reset()
-	for _, s := range t.query {
-		if s.name == "" {
-			b.WriteString(s.lit)
-			continue
-		}
-		v, err := placeholderValue(scope, s.name)
-		if err != nil {
-			return "", "", err
-		}
-		b.WriteString(url.QueryEscape(v))
-	}
-	return escapedPath, b.String(), nil
+	return b.String(), nil
 }
 
 func placeholderValue(scope map[string]any, name string) (string, error) {

@@ -2,6 +2,8 @@ package expose
 
 import (
 	"fmt"
+	"mime"
+	"path"
 	"regexp"
 	"strings"
 
@@ -33,4 +35,23 @@ func SafeRelPath(rel string) error {
 		}
 	}
 	return nil
+}
+
+// MediaTypeByExtension guesses a served file's media type from its
+// extension: Markdown, YAML and plain text by name, the rest from the
+// system's table, else application/octet-stream.
+func MediaTypeByExtension(p string) string {
+	switch ext := strings.ToLower(path.Ext(p)); ext {
+	case ".md", ".markdown":
+		return "text/markdown"
+	case ".yaml", ".yml":
+		return "application/yaml"
+	case ".txt", "":
+		return "text/plain"
+	default:
+		if mt := mime.TypeByExtension(ext); mt != "" {
+			return mt
+		}
+	}
+	return "application/octet-stream"
 }

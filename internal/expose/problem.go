@@ -45,3 +45,16 @@ func WriteProblem(w http.ResponseWriter, p Problem) {
 	w.WriteHeader(p.Status)
 	_, _ = w.Write(body)
 }
+
+// WriteJSON writes v as application/json with status; a value that cannot
+// be encoded becomes a 500 {"error":"internal error"}.
+func WriteJSON(w http.ResponseWriter, status int, v any) {
+	body, err := json.Marshal(v)
+	if err != nil {
+		status, body = http.StatusInternalServerError, []byte(`{"error":"internal error"}`)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
+}

@@ -1,7 +1,6 @@
 package control
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -11,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/naftiko-go/naftiko/internal/expose"
 	"github.com/naftiko-go/naftiko/internal/spec"
 )
 
@@ -141,7 +141,7 @@ func New(x *spec.Expose, doc *spec.Document, opts Options) (http.Handler, error)
 		mux.HandleFunc("GET /traces/{traceId}", c.trace)
 	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusNotFound, map[string]string{"error": "no control endpoint at " + r.URL.Path})
+		expose.WriteJSON(w, http.StatusNotFound, map[string]string{"error": "no control endpoint at " + r.URL.Path})
 	})
 	return mux, nil
 }
@@ -154,7 +154,7 @@ type server struct {
 }
 
 func (c *server) live(w http.ResponseWriter, _ *http.Request) {
-	writeJSON(w, http.StatusOK, map[string]string{"status": StatusUp})
+	expose.WriteJSON(w, http.StatusOK, map[string]string{"status": StatusUp})
 }
 
 // readiness is UP when every adapter other than control adapters is started.
@@ -182,7 +182,7 @@ func (c *server) ready(w http.ResponseWriter, _ *http.Request) {
 	if status != StatusUp {
 		code = http.StatusServiceUnavailable
 	}
-	writeJSON(w, code, readyBody{Status: status, Adapters: adapters})
+	expose.WriteJSON(w, code, readyBody{Status: status, Adapters: adapters})
 }
 
 type statusBody struct {
@@ -222,12 +222,12 @@ func (c *server) status(w http.ResponseWriter, _ *http.Request) {
 	if b.Upstreams == nil {
 		b.Upstreams = []Upstream{}
 	}
-	writeJSON(w, http.StatusOK, b)
+	expose.WriteJSON(w, http.StatusOK, b)
 }
 
 func (c *server) metrics(w http.ResponseWriter, _ *http.Request) {
 	if c.opts.Metrics == nil {
-		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": "metrics are not active"})
+		expose.WriteJSON(w, http.StatusServiceUnavailable, map[string]string{"error": "metrics are not active"})
 		return
 	}
 	w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
@@ -255,15 +255,4 @@ func ISODuration(d time.Duration) string {
 		b.WriteByte('S')
 	}
 	return b.String()
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	body, err := json.Marshal(v)
-	if err != nil {
-		status, body = http.StatusInternalServerError, []byte(`{"error":"internal error"}`)
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
-	w.WriteHeader(status)
-	_, _ = w.Write(body)
 }

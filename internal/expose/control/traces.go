@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/naftiko-go/naftiko/internal/expose"
 	"go.opentelemetry.io/otel/codes"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
@@ -259,7 +260,7 @@ func (c *server) traces(w http.ResponseWriter, r *http.Request) {
 		list = append(list, TraceSummary{TraceID: t.TraceID, Operation: t.Operation, DurationMs: t.DurationMs,
 			Status: t.Status, SpanCount: len(t.Spans), Timestamp: t.Timestamp})
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"traces": list, "bufferSize": b.size, "bufferUsed": len(all)})
+	expose.WriteJSON(w, http.StatusOK, map[string]any{"traces": list, "bufferSize": b.size, "bufferUsed": len(all)})
 }
 
 // trace serves GET /traces/{traceId}: the kept trace, or, when several
@@ -287,8 +288,8 @@ func (c *server) trace(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if out == nil {
-		writeJSON(w, http.StatusNotFound, map[string]string{"error": "Trace not found: " + id})
+		expose.WriteJSON(w, http.StatusNotFound, map[string]string{"error": "Trace not found: " + id})
 		return
 	}
-	writeJSON(w, http.StatusOK, out)
+	expose.WriteJSON(w, http.StatusOK, out)
 }

@@ -8,9 +8,7 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
-	"mime"
 	"os"
-	"path"
 	"path/filepath"
 	"strings"
 	"unicode/utf8"
@@ -197,7 +195,7 @@ func staticResources(adapter *spec.Expose, r *spec.MCPResource, log *slog.Logger
 		uri := base + "/" + p
 		mt := r.MimeType
 		if mt == "" {
-			mt = mimeByExtension(p)
+			mt = expose.MediaTypeByExtension(p)
 		}
 		opts := []mcp.ResourceOption{mcp.WithResourceDescription(r.Description), mcp.WithMIMEType(mt)}
 		if r.Label != "" {
@@ -215,22 +213,6 @@ func staticResources(adapter *spec.Expose, r *spec.MCPResource, log *slog.Logger
 		return nil, fmt.Errorf("location %q: %w", r.Location, err)
 	}
 	return out, nil
-}
-
-// mimeByExtension guesses a file's MIME type from its extension.
-func mimeByExtension(p string) string {
-	switch strings.ToLower(path.Ext(p)) {
-	case ".md", ".markdown":
-		return "text/markdown"
-	case ".yaml", ".yml":
-		return "application/yaml"
-	case ".txt", "":
-		return "text/plain"
-	}
-	if mt := mime.TypeByExtension(path.Ext(p)); mt != "" {
-		return mt
-	}
-	return "application/octet-stream"
 }
 
 // staticFile reads one file of a static resource.

@@ -2,16 +2,13 @@ package skill
 
 import (
 	"archive/zip"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"log/slog"
-	"mime"
 	"net/http"
 	"os"
-	"path"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -193,7 +190,7 @@ func (a *catalogue) list(w http.ResponseWriter, _ *http.Request) {
 		b.Skills = append(b.Skills, s)
 	}
 	b.Count = len(b.Skills)
-	writeJSON(w, http.StatusOK, b)
+	expose.WriteJSON(w, http.StatusOK, b)
 }
 
 type invocationRef struct {
@@ -257,7 +254,7 @@ func (a *catalogue) detail(w http.ResponseWriter, r *http.Request) {
 		}
 		b.Tools = append(b.Tools, tb)
 	}
-	writeJSON(w, http.StatusOK, b)
+	expose.WriteJSON(w, http.StatusOK, b)
 }
 
 // root opens the skill's directory, answering 404 itself when there is none.
@@ -290,7 +287,7 @@ func files(root *os.Root) ([]fileBody, error) {
 		if err != nil {
 			return err
 		}
-		out = append(out, fileBody{Path: p, Size: info.Size(), Type: mediaType(p)})
+		out = append(out, fileBody{Path: p, Size: info.Size(), Type: expose.MediaTypeByExtension(p)})
 		return nil
 	})
 	return out, err
@@ -307,26 +304,36 @@ type contentsBody struct {
 	Files []fileBody `json:"files"`
 }
 
-func (a *catalogue) contents(w http.ResponseWriter, r *http.Request) {
-	e := a.lookup(w, r)
-	if e == nil {
-		return
+// skillFiles finds the requested skill, opens its folder and lists its
+// files; on any failure it has answered and ok is false. The caller closes
+// root.
+func (a *catalogue) skillFiles(w http.ResponseWriter, r *http.Request) (e *entry, root *os.Root, fl []fileBody, ok bool) {
+	if e = a.lookup(w, r); e == nil {
+		return nil, nil, nil, false
 	}
-	root := a.root(w, e)
-	if root == nil {
+	if root = a.root(w, e); root == nil {
+		return nil, nil, nil, false
+	}
+	fl, err := files(root)
+	if err != nil {
+		_ = root.Close()
+		a.log.Warn("listing skill files failed", "skill", e.s.Name, "error", err.Error())
+		writeError(w, http.StatusInternalServerError, "cannot list the skill's files")
+		return nil, nil, nil, false
+	}
+	return e, root, fl, true
+}
+
+func (a *catalogue) contents(w http.ResponseWriter, r *http.Request) {
+	e, root, fl, ok := a.skillFiles(w, r)
+	if !ok {
 		return
 	}
 	defer root.Close()
-	fl, err := files(root)
-	if err != nil {
-		a.log.Warn("listing skill files failed", "skill", e.s.Name, "error", err.Error())
-		writeError(w, http.StatusInternalServerError, "cannot list the skill's files")
-		return
-	}
 	if fl == nil {
 		fl = []fileBody{}
 	}
-	writeJSON(w, http.StatusOK, contentsBody{Name: e.s.Name, Files: fl})
+	expose.WriteJSON(w, http.StatusOK, contentsBody{Name: e.s.Name, Files: fl})
 }
 
 func (a *catalogue) file(w http.ResponseWriter, r *http.Request) {
@@ -360,7 +367,7 @@ func (a *catalogue) file(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, fmt.Sprintf("skill %q has no file %q", e.s.Name, rel))
 		return
 	}
-	w.Header().Set("Content-Type", mediaType(rel))
+	w.Header().Set("Content-Type", expose.MediaTypeByExtension(rel))
 	w.Header().Set("Content-Length", strconv.FormatInt(st.Size(), 10))
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(http.StatusOK)
@@ -368,20 +375,11 @@ func (a *catalogue) file(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *catalogue) download(w http.ResponseWriter, r *http.Request) {
-	e := a.lookup(w, r)
-	if e == nil {
-		return
-	}
-	root := a.root(w, e)
-	if root == nil {
+	e, root, fl, ok := a.skillFiles(w, r)
+	if !ok {
 		return
 	}
 	defer root.Close()
-	fl, err := files(root)
-	if err != nil {
-		writeError(w, http.StatusInternalServerError, "cannot list the skill's files")
-		return
-	}
 	w.Header().Set("Content-Type", "application/zip")
 	w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", e.s.Name+".zip"))
 	w.WriteHeader(http.StatusOK)
@@ -412,34 +410,6 @@ func addFile(zw *zip.Writer, root *os.Root, rel string) error {
 	return err
 }
 
-// mediaType guesses a file's media type from its extension.
-func mediaType(p string) string {
-	switch ext := strings.ToLower(path.Ext(p)); ext {
-	case ".md", ".markdown":
-		return "text/markdown"
-	case ".yaml", ".yml":
-		return "application/yaml"
-	case ".txt", "":
-		return "text/plain"
-	default:
-		if mt := mime.TypeByExtension(ext); mt != "" {
-			return mt
-		}
-	}
-	return "application/octet-stream"
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	body, err := json.Marshal(v)
-	if err != nil {
-		status, body = http.StatusInternalServerError, []byte(`{"error":"internal error"}`)
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
-	w.WriteHeader(status)
-	_, _ = w.Write(body)
-}
-
 func writeError(w http.ResponseWriter, status int, msg string) {
-	writeJSON(w, status, map[string]string{"error": msg})
+	expose.WriteJSON(w, status, map[string]string{"error": msg})
 }
