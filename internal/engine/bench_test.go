@@ -16,7 +16,9 @@ import (
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
+	"github.com/naftiko-go/naftiko/internal/expose/control"
 	"github.com/naftiko-go/naftiko/internal/spec"
 )
 
@@ -28,11 +30,28 @@ var benchUser = []byte(`{"id":"42","name":"Ada Lovelace","email":"ada@example.co
 // loopback upstream answering ~100 B of JSON. Profile it with
 // `go test -run '^$' -bench MCPToolCall -cpuprofile cpu.out ./internal/engine`.
 func BenchmarkMCPToolCall(b *testing.B) {
+	benchMCPCalls(b, benchEngineMCP(b, Options{}))
+}
+
+// BenchmarkMCPToolCallLocalTraces is BenchmarkMCPToolCall with the control
+// adapter's /traces buffer on: every span is recorded and filed.
+func BenchmarkMCPToolCallLocalTraces(b *testing.B) {
+	buf := control.NewTraceBuffer(control.DefaultTraceBuffer)
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(buf))
+	defer func() { _ = tp.Shutdown(context.Background()) }()
+	benchMCPCalls(b, benchEngineMCP(b, Options{TracerProvider: tp, Traces: buf}))
+}
+
+// benchEngineMCP builds the benchmark capability's MCP adapter with opts
+// (base URI, logger, access log and environment set here) and returns its
+// front handler.
+func benchEngineMCP(b *testing.B, opts Options) http.Handler {
+	b.Helper()
 	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write(benchUser)
 	}))
-	defer up.Close()
+	b.Cleanup(up.Close)
 
 	const yaml = `naftiko: 1.0.0-alpha2
 info:
@@ -63,23 +82,21 @@ capability:
 	if diags.HasErrors() {
 		b.Fatal(diags.Error())
 	}
-	e, diags := Build([]*spec.Document{doc}, Options{
-		BaseURIs:  map[string]string{"fake": up.URL},
-		Logger:    slog.New(slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelInfo})),
-		AccessLog: true,
-		LookupEnv: func(string) (string, bool) { return "", false },
-	})
+	opts.BaseURIs = map[string]string{"fake": up.URL}
+	opts.Logger = slog.New(slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	opts.AccessLog = true
+	opts.LookupEnv = func(string) (string, bool) { return "", false }
+	e, diags := Build([]*spec.Document{doc}, opts)
 	if diags.HasErrors() {
 		b.Fatal(diags.Error())
 	}
-	var h http.Handler
 	for _, a := range e.adapters {
 		if a.spec.MCP != nil {
-			h = e.front(a)
+			return e.front(a)
 		}
 	}
-
-	benchMCPCalls(b, h)
+	b.Fatal("no MCP adapter")
+	return nil
 }
 
 // BenchmarkMCPToolCallBare is the floor for BenchmarkMCPToolCall: a bare
